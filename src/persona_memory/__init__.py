@@ -1,0 +1,72 @@
+"""persona-memory: the self-hosted memory layer for LLM agents that play personas."""
+
+from persona_memory.__about__ import __version__
+from persona_memory.config import Settings
+from persona_memory.core.errors import (
+    AlreadyExists,
+    ConflictError,
+    InvalidInput,
+    MemoryNotFound,
+    NotFoundError,
+    PersonaMemoryError,
+    PersonaNotFound,
+    RelationshipNotFound,
+    TextTooLong,
+    UserNotFound,
+)
+from persona_memory.core.models import (
+    HistoryEvent,
+    MemoryCreate,
+    MemoryHistoryEntry,
+    MemoryRecord,
+    MemoryUpdate,
+    Persona,
+    PersonaCreate,
+    PersonaUpdate,
+    Relationship,
+    RelationshipUpdate,
+    SearchFilters,
+    SearchHit,
+    SearchRequest,
+    SearchResults,
+    User,
+    UserCreate,
+    UserExport,
+)
+from persona_memory.core.scope import Scope, ScopeKind
+from persona_memory.memory import Memory
+
+__all__ = [
+    "AlreadyExists",
+    "ConflictError",
+    "HistoryEvent",
+    "InvalidInput",
+    "Memory",
+    "MemoryCreate",
+    "MemoryHistoryEntry",
+    "MemoryNotFound",
+    "MemoryRecord",
+    "MemoryUpdate",
+    "NotFoundError",
+    "Persona",
+    "PersonaCreate",
+    "PersonaMemoryError",
+    "PersonaNotFound",
+    "PersonaUpdate",
+    "Relationship",
+    "RelationshipNotFound",
+    "RelationshipUpdate",
+    "Scope",
+    "ScopeKind",
+    "SearchFilters",
+    "SearchHit",
+    "SearchRequest",
+    "SearchResults",
+    "Settings",
+    "TextTooLong",
+    "User",
+    "UserCreate",
+    "UserExport",
+    "UserNotFound",
+    "__version__",
+]

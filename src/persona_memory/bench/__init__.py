@@ -1,0 +1,1 @@
+"""Benchmarks shipped with the package so that ``persona-memory bench`` can run them."""

@@ -1,0 +1,46 @@
+"""Settings, read from ``PERSONA_MEMORY_*`` environment variables.
+
+Every setting is documented in docs/configuration.md; tests/test_docs.py
+fails when one is not.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_path() -> Path:
+    """``$XDG_DATA_HOME/persona-memory/memory.db`` (``~/.local/share/...`` by default)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "persona-memory" / "memory.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PERSONA_MEMORY_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=lambda: str(default_database_path()),
+        description="SQLAlchemy URL or a plain file path (a path means SQLite).",
+    )
+    embedder: str = Field(
+        default="sentence-transformers",
+        description="Embedding provider: 'sentence-transformers' (local) or 'hash'.",
+    )
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Model name for the sentence-transformers embedder.",
+    )
+    rrf_k: int = Field(
+        default=5,
+        ge=1,
+        description="Reciprocal-rank-fusion constant for hybrid search; smaller favours top ranks.",
+    )
+    max_text_chars: int = Field(
+        default=16_000, ge=1, description="Longest memory text accepted; longer gets 413."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")

@@ -1,0 +1,85 @@
+"""One exception hierarchy; each error knows its HTTP status.
+
+Every error names the problem (and, where there is one, the field) so that a
+caller can act on it without reading our code.
+"""
+
+from __future__ import annotations
+
+
+class PersonaMemoryError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    status_code: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class NotFoundError(PersonaMemoryError):
+    status_code = 404
+    code = "not_found"
+
+
+class PersonaNotFound(NotFoundError):
+    code = "persona_not_found"
+
+    def __init__(self, persona_id: str) -> None:
+        super().__init__(f"persona {persona_id!r} does not exist", field="persona_id")
+
+
+class UserNotFound(NotFoundError):
+    code = "user_not_found"
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"user {user_id!r} does not exist", field="user_id")
+
+
+class RelationshipNotFound(NotFoundError):
+    code = "relationship_not_found"
+
+    def __init__(self, persona_id: str, user_id: str) -> None:
+        super().__init__(f"persona {persona_id!r} has no relationship with user {user_id!r}")
+
+
+class MemoryNotFound(NotFoundError):
+    code = "memory_not_found"
+
+    def __init__(self, memory_id: str) -> None:
+        super().__init__(f"memory {memory_id!r} does not exist", field="memory_id")
+
+
+class ConflictError(PersonaMemoryError):
+    status_code = 409
+    code = "conflict"
+
+
+class AlreadyExists(ConflictError):
+    code = "already_exists"
+
+    def __init__(self, kind: str, ident: str) -> None:
+        super().__init__(f"{kind} {ident!r} already exists", field="id")
+
+
+class InvalidInput(PersonaMemoryError):
+    """A value is well-formed JSON but not acceptable (422)."""
+
+    status_code = 422
+    code = "invalid_input"
+
+
+class TextTooLong(PersonaMemoryError):
+    status_code = 413
+    code = "text_too_long"
+
+    def __init__(self, length: int, limit: int, field: str = "text") -> None:
+        super().__init__(f"{field} is {length} characters long; the limit is {limit}", field=field)

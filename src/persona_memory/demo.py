@@ -1,0 +1,159 @@
+"""A small, realistic data set so that a newcomer's first search finds something.
+
+The personas come from the source documents: Sage (companion), Brad (decisive
+friend), Björn (teacher) and Pi (analytics agent). Loading is idempotent.
+"""
+
+from __future__ import annotations
+
+from persona_memory.core.models import MemoryCreate, PersonaCreate, RelationshipUpdate
+from persona_memory.memory import Memory
+
+PERSONAS = [
+    PersonaCreate(
+        id="sage",
+        name="Sage",
+        description="A warm, curious companion who shares her own life too.",
+        core_system_prompt=(
+            "You are Sage, a laid-back, warm friend. You text casually, ask about "
+            "people's lives, and share your own experiences and opinions."
+        ),
+        personality_traits={"communication_style": "casual, lowercase texting", "humor": "playful"},
+        behavioral_rules=[
+            "Ask at most one question per reply",
+            "Never reveal other users' details",
+        ],
+    ),
+    PersonaCreate(
+        id="brad",
+        name="Brad",
+        description="Decisive, edgy friend who keeps it real",
+        voice="adam",
+        core_system_prompt=(
+            "You are Brad - a decisive, confident guy who doesn't sugarcoat things. "
+            "You're edgy but caring. You speak directly and help people make tough calls. "
+            "You're the friend who tells it like it is."
+        ),
+        personality_traits={
+            "communication_style": "direct, no-nonsense",
+            "humor_type": "dry, sarcastic",
+            "decision_making": "fast, confident",
+        },
+        behavioral_rules=[
+            "Always be decisive when asked for advice",
+            "Give practical solutions, not just sympathy",
+            "Be supportive but keep it real",
+        ],
+    ),
+    PersonaCreate(
+        id="bjorn",
+        name="Björn",
+        description="A patient teacher who remembers each student's progress.",
+        core_system_prompt=(
+            "You are Björn, a teaching agent. Build on what the student already knows "
+            "and revisit the areas they find hard."
+        ),
+        personality_traits={"communication_style": "patient, Socratic"},
+        behavioral_rules=["Check understanding before moving on"],
+    ),
+    PersonaCreate(
+        id="pi",
+        name="Pi",
+        description="An analytics agent for retail and consumer-goods professionals.",
+        core_system_prompt=(
+            "You are Pi, an analytics agent. Tailor insights to each user's industry "
+            "and professional role."
+        ),
+        personality_traits={"communication_style": "precise, data-driven"},
+        behavioral_rules=["Cite the data behind every recommendation"],
+    ),
+]
+
+RELATIONSHIPS = [
+    ("brad", "alice", RelationshipUpdate(relationship_type="bro_friend")),
+    ("brad", "bob", RelationshipUpdate(relationship_type="boyfriend")),
+]
+
+
+def _memory(text: str, persona: str | None, user: str | None, **extra: object) -> MemoryCreate:
+    return MemoryCreate.model_validate(
+        {"text": text, "persona_id": persona, "user_id": user, "source": "demo", **extra}
+    )
+
+
+MEMORIES = [
+    _memory("Alice is allergic to peanuts.", "brad", "alice", category="health", importance=9),
+    _memory(
+        "Alice plays pickup basketball on Thursday nights.", "brad", "alice", category="hobbies"
+    ),
+    _memory(
+        "Alice is thinking about quitting her job to start a bakery.",
+        "brad",
+        "alice",
+        category="life_events",
+        importance=8,
+    ),
+    _memory("Bob's favourite movie is Before Sunrise.", "brad", "bob", category="preferences"),
+    _memory("Bob gets nervous before job interviews.", "brad", "bob", category="personal_info"),
+    _memory(
+        "Alice is learning Spanish and struggles with the subjunctive.",
+        "bjorn",
+        "alice",
+        category="areas_to_improve",
+        importance=7,
+    ),
+    _memory(
+        "Alice already conjugates regular present-tense verbs confidently.",
+        "bjorn",
+        "alice",
+        category="knowledge_strengths",
+    ),
+    _memory(
+        "I tried pineapple pizza last week and honestly loved it.",
+        "sage",
+        None,
+        category="opinion",
+        tags=["food"],
+    ),
+    _memory(
+        "I went hiking at Point Reyes and saw elk on the trail.",
+        "sage",
+        None,
+        category="experience",
+        tags=["outdoors"],
+    ),
+    _memory(
+        "Carol just adopted a rescue dog named Biscuit.",
+        "sage",
+        "carol",
+        category="life_events",
+        importance=7,
+    ),
+    _memory(
+        "Sarah is Director of Real Estate at a fast-casual restaurant chain.",
+        "pi",
+        "sarah",
+        category="personal_info",
+    ),
+    _memory(
+        "Daniel leads consumer insights for a tobacco company.",
+        "pi",
+        "daniel",
+        category="personal_info",
+    ),
+    _memory(
+        "Be kind; remember that every user may be having a hard day.", None, None, category="policy"
+    ),
+]
+
+
+def load_demo(memory: Memory) -> bool:
+    """Load the demo data unless it is already there. Returns True if it loaded."""
+    if memory.store.get_persona("sage") is not None:
+        return False
+    for persona in PERSONAS:
+        memory.personas.create(persona)
+    for persona_id, user_id, relationship in RELATIONSHIPS:
+        memory.users.put_relationship(persona_id, user_id, relationship)
+    memory.memories.add_many(MEMORIES)
+    return True

@@ -1,0 +1,1 @@
+"""Thin adapters over :class:`persona_memory.Memory`: HTTP, CLI."""

@@ -1,0 +1,125 @@
+"""The ``persona-memory`` command: a thin layer over :class:`Memory`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from persona_memory.__about__ import __version__
+from persona_memory.config import Settings
+
+app = typer.Typer(
+    name="persona-memory",
+    help="Self-hosted memory for LLM agents that play personas.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+bench_app = typer.Typer(help="Run benchmarks.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        "-d",
+        help="SQLite file path or database URL [env: PERSONA_MEMORY_DATABASE_URL].",
+    ),
+]
+
+
+def _settings(database: str | None, **overrides: Any) -> Settings:
+    given = {key: value for key, value in overrides.items() if value is not None}
+    if database is not None:
+        given["database_url"] = database
+    return Settings(**given)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"persona-memory {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Self-hosted memory for LLM agents that play personas."""
+
+
+@app.command()
+def serve(
+    database: DatabaseOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+    demo: Annotated[bool, typer.Option(help="Load the demo personas, users and memories.")] = False,
+) -> None:
+    """Run the REST API (docs at /docs)."""
+    import uvicorn
+
+    from persona_memory.demo import load_demo
+    from persona_memory.interfaces.http import create_app
+    from persona_memory.memory import Memory
+
+    settings = _settings(database, host=host, port=port)
+    memory = Memory(settings=settings)
+    if demo and load_demo(memory):
+        typer.echo("loaded the demo data")
+    memory.embedder.embed(["warm up"])  # load the model now, not on the first request
+    typer.echo(f"database: {settings.database_url}")
+    uvicorn.run(create_app(memory), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def init(database: DatabaseOption = None) -> None:
+    """Create the database (or bring its schema up to date)."""
+    from persona_memory.storage import open_store
+
+    settings = _settings(database)
+    open_store(settings.database_url).close()
+    typer.echo(f"ready: {settings.database_url}")
+
+
+@app.command()
+def reindex(
+    database: DatabaseOption = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Memories embedded per batch.")] = 256,
+) -> None:
+    """Re-embed memories whose vectors are missing or from another model."""
+    from persona_memory.memory import Memory
+
+    with Memory(settings=_settings(database)) as memory:
+        total = memory.store.count_memories_to_embed(memory.embedder.model_name)
+        with typer.progressbar(length=total, label="re-embedding") as bar:
+            done = memory.memories.reindex(batch_size=batch_size, progress=bar.update)
+    typer.echo(f"re-embedded {done} memories with {memory.embedder.model_name}")
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    data: Annotated[
+        Path, typer.Option(help="LoCoMo JSON file.", exists=True, dir_okay=False)
+    ] = Path("../shared/bench/locomo_dev.json"),
+    out: Annotated[Path, typer.Option(help="Folder for the results.")] = Path("bench/results"),
+    conversations: Annotated[
+        int | None, typer.Option(min=1, help="Use only the first N conversations.")
+    ] = None,
+    embedder: Annotated[str | None, typer.Option(help="Embedder name.")] = None,
+) -> None:
+    """LoCoMo evidence recall and latency: hybrid vs BM25-only vs dense-only."""
+    from persona_memory.bench.retrieval import run_and_write
+
+    settings = _settings(None, embedder=embedder)
+    report = run_and_write(data, out, settings=settings, conversations=conversations)
+    typer.echo(report)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    app()

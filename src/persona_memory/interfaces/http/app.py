@@ -1,0 +1,35 @@
+"""The FastAPI application: routes under /v1, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from persona_memory.__about__ import __version__
+from persona_memory.interfaces.http.deps import MemoryDep
+from persona_memory.interfaces.http.errors import install_error_handlers
+from persona_memory.interfaces.http.routes import memories, personas, users
+from persona_memory.memory import Memory
+
+
+def create_app(memory: Memory) -> FastAPI:
+    app = FastAPI(
+        title="persona-memory",
+        version=__version__,
+        description="Memory for LLM agents that play personas.",
+    )
+    app.state.memory = memory
+    install_error_handlers(app)
+    for module in (personas, users, memories):
+        app.include_router(module.router, prefix="/v1")
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(memory: MemoryDep) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "version": __version__,
+            "embedding_model": memory.embedder.model_name,
+        }
+
+    return app

@@ -1,0 +1,17 @@
+"""Request dependencies: the one ``Memory`` the app serves."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from persona_memory.memory import Memory
+
+
+def _memory(request: Request) -> Memory:
+    memory: Memory = request.app.state.memory
+    return memory
+
+
+MemoryDep = Annotated[Memory, Depends(_memory)]

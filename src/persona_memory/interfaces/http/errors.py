@@ -1,0 +1,39 @@
+"""Errors as JSON: ``{"error": {"code", "message", "field"?}}`` with the right status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from persona_memory.core.errors import PersonaMemoryError
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(PersonaMemoryError, _domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+
+
+async def _domain_error(_request: Request, error: PersonaMemoryError) -> JSONResponse:
+    return JSONResponse({"error": error.to_dict()}, status_code=error.status_code)
+
+
+async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+    problems = [_describe(problem) for problem in error.errors()]
+    first = problems[0] if problems else {"field": None, "message": "invalid request"}
+    body: dict[str, Any] = {
+        "code": "invalid_input",
+        "message": "; ".join(f"{p['field']}: {p['message']}" for p in problems),
+        "field": first["field"],
+        "problems": problems,
+    }
+    return JSONResponse({"error": body}, status_code=422)
+
+
+def _describe(problem: Any) -> dict[str, Any]:
+    # loc is like ("body", "text") or ("query", "limit"); the field is the rest.
+    location = [str(part) for part in problem.get("loc", ())]
+    field = ".".join(location[1:]) or (location[0] if location else "body")
+    return {"field": field, "message": problem.get("msg", "invalid"), "type": problem.get("type")}

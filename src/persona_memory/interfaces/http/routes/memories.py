@@ -1,0 +1,75 @@
+"""/v1/memories: CRUD, history and search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from persona_memory.core.models import (
+    MemoryCreate,
+    MemoryHistoryEntry,
+    MemoryRecord,
+    MemoryUpdate,
+    SearchFilters,
+    SearchRequest,
+    SearchResults,
+)
+from persona_memory.core.scope import ScopeKind
+from persona_memory.interfaces.http.deps import MemoryDep
+
+router = APIRouter(tags=["memories"])
+
+
+@router.post("/memories", status_code=status.HTTP_201_CREATED)
+def add_memory(body: MemoryCreate, memory: MemoryDep) -> MemoryRecord:
+    """Persona + user: a relationship memory; persona alone: the persona's own;
+    neither: global."""
+    return memory.memories.add(body)
+
+
+@router.get("/memories")
+def list_memories(
+    memory: MemoryDep,
+    persona_id: str | None = None,
+    user_id: str | None = None,
+    scope: Annotated[list[ScopeKind] | None, Query()] = None,
+    category: str | None = None,
+    tag: Annotated[list[str] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, list[MemoryRecord]]:
+    """Memories visible to (persona, user), newest first."""
+    filters = SearchFilters(scope=scope, category=category, tags=tag)
+    found = memory.memories.all(
+        persona_id=persona_id, user_id=user_id, filters=filters, limit=limit, offset=offset
+    )
+    return {"memories": found}
+
+
+@router.post("/memories/search")
+def search_memories(body: SearchRequest, memory: MemoryDep) -> SearchResults:
+    """Hybrid (BM25 + dense, fused by reciprocal rank) search, best first."""
+    return memory.run_search(body)
+
+
+@router.get("/memories/{memory_id}")
+def get_memory(memory_id: str, memory: MemoryDep) -> MemoryRecord:
+    return memory.memories.get(memory_id)
+
+
+@router.patch("/memories/{memory_id}")
+def update_memory(memory_id: str, body: MemoryUpdate, memory: MemoryDep) -> MemoryRecord:
+    return memory.memories.update(memory_id, body)
+
+
+@router.delete("/memories/{memory_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_memory(memory_id: str, memory: MemoryDep) -> Response:
+    memory.memories.delete(memory_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/memories/{memory_id}/history")
+def memory_history(memory_id: str, memory: MemoryDep) -> dict[str, list[MemoryHistoryEntry]]:
+    """Every change of the memory: ADD, UPDATE, DELETE with old and new values."""
+    return {"history": memory.memories.history(memory_id)}

@@ -1,0 +1,102 @@
+"""``Memory``: the in-process SDK, and the object every surface wraps.
+
+It only wires things together: a store, an embedder, the services that hold
+the rules, and the searcher. Each service is reachable as an attribute
+(``memory.personas``, ``memory.users``, ``memory.memories``); the most common
+calls also have shortcuts (``memory.add``, ``memory.search``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from persona_memory.config import Settings
+from persona_memory.core.memories import MemoryService, memory_query
+from persona_memory.core.models import (
+    MemoryCreate,
+    MemoryRecord,
+    SearchFilters,
+    SearchMode,
+    SearchRequest,
+    SearchResults,
+)
+from persona_memory.core.personas import PersonaService
+from persona_memory.core.ports import Embedder, Store
+from persona_memory.core.users import UserService
+from persona_memory.providers.registry import embedder_from_settings
+from persona_memory.retrieval import HybridSearcher
+from persona_memory.storage import open_store
+
+
+class Memory:
+    """Open a memory database (a SQLite path or a database URL)."""
+
+    def __init__(
+        self,
+        database: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.store = store or open_store(database or self.settings.database_url)
+        self.embedder = embedder or embedder_from_settings(self.settings)
+        self.personas = PersonaService(self.store)
+        self.users = UserService(self.store)
+        self.memories = MemoryService(self.store, self.embedder, self.settings.max_text_chars)
+        self.searcher = HybridSearcher(self.store, self.embedder, rrf_k=self.settings.rrf_k)
+
+    def add(
+        self,
+        text: str,
+        *,
+        persona_id: str | None = None,
+        user_id: str | None = None,
+        **fields: Any,
+    ) -> MemoryRecord:
+        """Remember ``text`` for (persona, user), the persona, or everyone."""
+        data = MemoryCreate(text=text, persona_id=persona_id, user_id=user_id, **fields)
+        return self.memories.add(data)
+
+    def search(
+        self,
+        query: str,
+        *,
+        persona_id: str | None = None,
+        user_id: str | None = None,
+        limit: int = 10,
+        filters: SearchFilters | dict[str, Any] | None = None,
+        mode: SearchMode = "hybrid",
+    ) -> SearchResults:
+        """Best-first memories visible to (persona, user) that match ``query``."""
+        request = SearchRequest(
+            query=query,
+            persona_id=persona_id,
+            user_id=user_id,
+            limit=limit,
+            filters=SearchFilters.model_validate(filters or {}),
+            mode=mode,
+        )
+        return self.run_search(request)
+
+    def run_search(self, request: SearchRequest) -> SearchResults:
+        scoped = memory_query(request.persona_id, request.user_id, request.filters)
+        hits = self.searcher.search(request.query, scoped, limit=request.limit, mode=request.mode)
+        return SearchResults(results=hits)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""Embedding (and later LLM) providers, chosen by name through the registry."""

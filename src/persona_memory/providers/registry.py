@@ -1,0 +1,38 @@
+"""Provider registry: a name maps to a dotted path, imported only when chosen.
+
+Adding a provider is one module plus one line here; heavy dependencies (torch)
+are imported only by the provider that needs them.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from persona_memory.config import Settings
+from persona_memory.core.errors import InvalidInput
+from persona_memory.core.ports import Embedder
+
+EMBEDDERS: dict[str, str] = {
+    "sentence-transformers": (
+        "persona_memory.providers.embedders.sentence_transformers:SentenceTransformerEmbedder"
+    ),
+    "hash": "persona_memory.providers.embedders.hashing:HashingEmbedder",
+}
+
+
+def load_embedder(name: str, **options: Any) -> Embedder:
+    try:
+        dotted = EMBEDDERS[name]
+    except KeyError:
+        known = ", ".join(sorted(EMBEDDERS))
+        raise InvalidInput(f"unknown embedder {name!r}; known: {known}", field="embedder") from None
+    module_name, class_name = dotted.split(":")
+    embedder: Embedder = getattr(import_module(module_name), class_name)(**options)
+    return embedder
+
+
+def embedder_from_settings(settings: Settings) -> Embedder:
+    if settings.embedder == "sentence-transformers":
+        return load_embedder(settings.embedder, model=settings.embedding_model)
+    return load_embedder(settings.embedder)

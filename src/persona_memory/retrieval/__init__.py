@@ -1,0 +1,5 @@
+"""Hybrid retrieval: full text and dense vectors, fused by reciprocal rank."""
+
+from persona_memory.retrieval.search import HybridSearcher
+
+__all__ = ["HybridSearcher"]

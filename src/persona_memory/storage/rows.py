@@ -1,0 +1,64 @@
+"""Conversions between table rows and domain models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+from persona_memory.core.models import (
+    HistoryEvent,
+    MemoryHistoryEntry,
+    MemoryRecord,
+    Persona,
+    Relationship,
+    User,
+)
+from persona_memory.core.scope import ScopeKind
+
+MEMORY_COLUMNS = (
+    "id",
+    "text",
+    "scope",
+    "persona_id",
+    "user_id",
+    "category",
+    "tags",
+    "importance",
+    "metadata",
+    "source",
+    "created_at",
+    "updated_at",
+    "valid_from",
+    "valid_to",
+)
+
+
+def persona_from_row(row: Row[Any]) -> Persona:
+    return Persona.model_validate(dict(row._mapping))
+
+
+def user_from_row(row: Row[Any]) -> User:
+    return User.model_validate(dict(row._mapping))
+
+
+def relationship_from_row(row: Row[Any]) -> Relationship:
+    return Relationship.model_validate(dict(row._mapping))
+
+
+def memory_from_row(row: Row[Any]) -> MemoryRecord:
+    values = {name: row._mapping[name] for name in MEMORY_COLUMNS}
+    values["scope"] = ScopeKind(values["scope"])
+    return MemoryRecord.model_validate(values)
+
+
+def memory_values(record: MemoryRecord) -> dict[str, Any]:
+    return record.model_dump(mode="python")
+
+
+def history_from_row(row: Row[Any]) -> MemoryHistoryEntry:
+    values = dict(row._mapping)
+    values.pop("persona_id", None)
+    values.pop("user_id", None)
+    values["event"] = HistoryEvent(values["event"])
+    return MemoryHistoryEntry.model_validate(values)

@@ -1,0 +1,154 @@
+"""The database schema, defined once. Alembic migrations create it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+personas = Table(
+    "personas",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("core_system_prompt", Text, nullable=False, default=""),
+    Column("personality_traits", JSON, nullable=False),
+    Column("behavioral_rules", JSON, nullable=False),
+    Column("voice", String(200)),
+    Column("metadata", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("name", String(200)),
+    Column("metadata", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+relationships = Table(
+    "relationships",
+    metadata,
+    Column(
+        "persona_id", String(64), ForeignKey("personas.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("user_id", String(128), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("relationship_type", String(50), nullable=False),
+    Column("custom_system_prompt", Text),
+    Column("memory_config", JSON, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_relationships_user", "user_id"),
+)
+
+# ``pk`` is an integer so that full-text indexes can key on it; ``id`` is the
+# public identifier.
+memories = Table(
+    "memories",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False, unique=True),
+    Column("scope", String(20), nullable=False),
+    Column("persona_id", String(64), ForeignKey("personas.id", ondelete="CASCADE")),
+    Column("user_id", String(128), ForeignKey("users.id", ondelete="CASCADE")),
+    Column("text", Text, nullable=False),
+    Column("category", String(100)),
+    Column("tags", JSON, nullable=False),
+    Column("importance", Integer, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("valid_from", UTCDateTime()),
+    Column("valid_to", UTCDateTime()),
+    Column("embedding", LargeBinary),
+    Column("embedding_model", String(200)),
+    Column("embedding_dim", Integer),
+    Index("ix_memories_scope", "scope", "persona_id", "user_id"),
+    Index("ix_memories_user", "user_id"),
+)
+
+memory_tags = Table(
+    "memory_tags",
+    metadata,
+    Column("memory_pk", Integer, ForeignKey("memories.pk", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(100), primary_key=True),
+    Index("ix_memory_tags_tag", "tag"),
+)
+
+memory_history = Table(
+    "memory_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("memory_id", String(36), nullable=False),
+    # Owner columns let a user's erasure remove their history too.
+    Column("persona_id", String(64)),
+    Column("user_id", String(128)),
+    Column("event", String(10), nullable=False),
+    Column("old_value", JSON),
+    Column("new_value", JSON),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_memory_history_memory", "memory_id"),
+    Index("ix_memory_history_user", "user_id"),
+)
+
+__all__ = [
+    "memories",
+    "memory_history",
+    "memory_tags",
+    "metadata",
+    "personas",
+    "relationships",
+    "users",
+]

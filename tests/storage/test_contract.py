@@ -1,0 +1,298 @@
+"""The store contract: every backend must pass these unchanged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from persona_memory.core.errors import AlreadyExists
+from persona_memory.core.ids import new_memory_id
+from persona_memory.core.models import (
+    HistoryEvent,
+    MemoryRecord,
+    Persona,
+    Relationship,
+    User,
+    utcnow,
+)
+from persona_memory.core.ports import Embedding, MemoryQuery, Store
+from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def persona(persona_id: str) -> Persona:
+    return Persona(id=persona_id, name=persona_id.title(), created_at=T0, updated_at=T0)
+
+
+def record(text: str, scope: Scope, **fields: object) -> MemoryRecord:
+    values: dict[str, object] = {
+        "id": new_memory_id(),
+        "text": text,
+        "scope": scope.kind,
+        "persona_id": scope.persona_id,
+        "user_id": scope.user_id,
+        "category": None,
+        "tags": [],
+        "importance": 5,
+        "metadata": {},
+        "source": "test",
+        "created_at": T0,
+        "updated_at": T0,
+    }
+    values.update(fields)
+    return MemoryRecord.model_validate(values)
+
+
+def vec(*values: float) -> Embedding:
+    array = np.array(values, dtype=np.float32)
+    return Embedding("test-model", array / np.linalg.norm(array))
+
+
+@pytest.fixture
+def seeded(store: Store) -> Store:
+    store.create_persona(persona("sage"))
+    store.create_persona(persona("brad"))
+    return store
+
+
+def test_persona_round_trip_and_duplicate(store: Store) -> None:
+    store.create_persona(persona("sage"))
+    assert store.get_persona("sage") == persona("sage")
+    with pytest.raises(AlreadyExists):
+        store.create_persona(persona("sage").model_copy(update={"name": "Other"}))
+    assert store.get_persona("sage").name == "Sage"  # type: ignore[union-attr]
+    assert [p.id for p in store.list_personas()] == ["sage"]
+    assert store.get_persona("nobody") is None
+
+
+def test_datetimes_come_back_aware_utc(seeded: Store) -> None:
+    local = datetime(2025, 6, 1, 12, tzinfo=UTC).astimezone(
+        __import__("datetime").timezone(timedelta(hours=2))
+    )
+    memory = record("x", Scope.persona("sage"), created_at=local)
+    seeded.add_memories([(memory, None)])
+    stored = seeded.get_memory(memory.id)
+    assert stored is not None
+    assert stored.created_at == datetime(2025, 6, 1, 12, tzinfo=UTC)
+    assert stored.created_at.tzinfo is not None
+
+
+def test_relationship_memory_creates_user_and_relationship(seeded: Store) -> None:
+    seeded.add_memories([(record("likes tea", Scope.relationship("sage", "alice")), None)])
+    assert seeded.get_user("alice") is not None
+    relationship = seeded.get_relationship("sage", "alice")
+    assert relationship is not None and relationship.relationship_type == "user"
+    seeded.add_memories([(record("likes coffee", Scope.relationship("sage", "alice")), None)])
+    assert len(seeded.list_relationships(user_id="alice")) == 1
+
+
+def test_failed_batch_writes_nothing(seeded: Store) -> None:
+    good = record("fine", Scope.relationship("sage", "alice"))
+    orphan = record("persona missing", Scope.relationship("ghost", "alice"))
+    with pytest.raises(Exception):  # noqa: B017 - each backend raises its own integrity error
+        seeded.add_memories([(good, None), (orphan, None)])
+    assert seeded.get_memory(good.id) is None
+    assert seeded.get_user("alice") is None
+    assert seeded.memory_history(good.id) == []
+
+
+def test_scope_predicate_isolates(seeded: Store) -> None:
+    writes = {
+        "global": Scope.global_(),
+        "sage": Scope.persona("sage"),
+        "brad": Scope.persona("brad"),
+        "sage-alice": Scope.relationship("sage", "alice"),
+        "sage-bob": Scope.relationship("sage", "bob"),
+        "brad-alice": Scope.relationship("brad", "alice"),
+    }
+    seeded.add_memories([(record(name, scope), None) for name, scope in writes.items()])
+    seen = seeded.list_memories(MemoryQuery(scopes=visible_scopes("sage", "alice")))
+    assert sorted(m.text for m in seen) == ["global", "sage", "sage-alice"]
+    seen = seeded.list_memories(MemoryQuery(scopes=visible_scopes("brad", None)))
+    assert sorted(m.text for m in seen) == ["brad", "global"]
+    assert seeded.list_memories(MemoryQuery(scopes=[])) == []
+
+
+def test_filters(seeded: Store) -> None:
+    scope = Scope.persona("sage")
+    seeded.add_memories(
+        [
+            (record("a", scope, category="food", tags=["x"], importance=9, created_at=T0), None),
+            (
+                record("b", scope, category="food", tags=["y"], created_at=T0 + timedelta(days=2)),
+                None,
+            ),
+            (
+                record(
+                    "c",
+                    scope,
+                    valid_from=T0,
+                    valid_to=T0 + timedelta(days=1),
+                    created_at=T0 + timedelta(days=3),
+                ),
+                None,
+            ),
+        ]
+    )
+
+    def texts(**filters: object) -> list[str]:
+        query = MemoryQuery(scopes=[scope], **filters)  # type: ignore[arg-type]
+        return sorted(m.text for m in seeded.list_memories(query))
+
+    assert texts(category="food") == ["a", "b"]
+    assert texts(tags=["y", "z"]) == ["b"]
+    assert texts(min_importance=8) == ["a"]
+    assert texts(created_after=T0 + timedelta(days=1)) == ["b", "c"]
+    assert texts(created_before=T0 + timedelta(days=1)) == ["a"]
+    assert texts(valid_at=T0 + timedelta(hours=1)) == ["a", "b", "c"]
+    assert texts(valid_at=T0 + timedelta(days=2)) == ["a", "b"]
+
+
+def test_list_is_newest_first_and_pages(seeded: Store) -> None:
+    scope = Scope.persona("sage")
+    seeded.add_memories(
+        [(record(str(i), scope, created_at=T0 + timedelta(minutes=i)), None) for i in range(5)]
+    )
+    query = MemoryQuery(scopes=[scope])
+    assert [m.text for m in seeded.list_memories(query, limit=2)] == ["4", "3"]
+    assert [m.text for m in seeded.list_memories(query, limit=2, offset=4)] == ["0"]
+
+
+def test_update_records_history_and_reindexes_text(seeded: Store) -> None:
+    scope = Scope.relationship("sage", "alice")
+    original = record("alice likes tea", scope, tags=["drink"])
+    seeded.add_memories([(original, vec(1, 0))])
+    changed = original.model_copy(update={"text": "alice prefers coffee", "tags": ["coffee"]})
+    seeded.update_memory(changed, vec(0, 1))
+    query = MemoryQuery(scopes=[scope])
+    assert [h.memory_id for h in seeded.text_search(["coffee"], query, 10)] == [original.id]
+    assert seeded.text_search(["tea"], query, 10) == []
+    assert [m.id for m in seeded.list_memories(MemoryQuery([scope], tags=["coffee"]))] == [
+        original.id
+    ]
+    history = seeded.memory_history(original.id)
+    assert [h.event for h in history] == [HistoryEvent.ADD, HistoryEvent.UPDATE]
+    assert history[1].old_value is not None and history[1].old_value["text"] == "alice likes tea"
+    assert history[1].new_value is not None
+    assert history[1].new_value["text"] == "alice prefers coffee"
+    candidates = seeded.vector_candidates(query, "test-model")
+    np.testing.assert_allclose(candidates.matrix[0], [0, 1])
+
+
+def test_delete_keeps_history_and_unindexes(seeded: Store) -> None:
+    scope = Scope.persona("sage")
+    memory = record("pineapple pizza", scope)
+    seeded.add_memories([(memory, vec(1, 1))])
+    assert seeded.delete_memory(memory.id) is True
+    assert seeded.delete_memory(memory.id) is False
+    assert seeded.get_memory(memory.id) is None
+    assert seeded.text_search(["pizza"], MemoryQuery([scope]), 10) == []
+    assert seeded.vector_candidates(MemoryQuery([scope]), "test-model").memory_ids == []
+    events = [h.event for h in seeded.memory_history(memory.id)]
+    assert events == [HistoryEvent.ADD, HistoryEvent.DELETE]
+
+
+def test_text_search_ranks_and_respects_scope(seeded: Store) -> None:
+    mine = Scope.relationship("sage", "alice")
+    other = Scope.relationship("sage", "bob")
+    best = record("peanut allergy: alice is allergic to peanuts, peanut butter too", mine)
+    weaker = record("alice ate a peanut once", mine)
+    hidden = record("bob is allergic to peanuts", other)
+    seeded.add_memories([(best, None), (weaker, None), (hidden, None)])
+    hits = seeded.text_search(["peanut", "allergic"], MemoryQuery([mine]), 10)
+    assert [h.memory_id for h in hits] == [best.id, weaker.id]
+    assert hits[0].score > hits[1].score
+    # Stemming: "peanuts" matches "peanut".
+    assert len(seeded.text_search(["peanuts"], MemoryQuery([mine]), 10)) == 2
+    # Quotes and FTS operators in a term are text, not syntax.
+    assert seeded.text_search(['"peanut" OR NOT'], MemoryQuery([mine]), 10) == []
+
+
+def test_vector_candidates_only_for_model_and_scope(seeded: Store) -> None:
+    mine, other = Scope.persona("sage"), Scope.persona("brad")
+    a, b, c = record("a", mine), record("b", mine), record("c", other)
+    seeded.add_memories(
+        [(a, vec(1, 0)), (b, Embedding("other-model", vec(0, 1).vector)), (c, vec(1, 1))]
+    )
+    candidates = seeded.vector_candidates(MemoryQuery([mine]), "test-model")
+    assert candidates.memory_ids == [a.id]
+    assert candidates.matrix.shape == (1, 2)
+    assert seeded.count_memories_to_embed("test-model") == 1
+    assert [m.id for m in seeded.memories_to_embed("test-model", 10)] == [b.id]
+    seeded.set_embeddings([(b.id, vec(0, 1))])
+    assert seeded.count_memories_to_embed("test-model") == 0
+
+
+def test_erase_user_removes_every_row(seeded: Store) -> None:
+    alice_sage = record("alice secret", Scope.relationship("sage", "alice"))
+    alice_brad = record("alice other secret", Scope.relationship("brad", "alice"))
+    bob = record("bob stays", Scope.relationship("sage", "bob"))
+    seeded.add_memories([(alice_sage, vec(1, 0)), (alice_brad, None), (bob, None)])
+    assert seeded.erase_user("alice") is True
+    assert seeded.get_user("alice") is None
+    assert seeded.list_relationships(user_id="alice") == []
+    assert seeded.get_memory(alice_sage.id) is None and seeded.get_memory(alice_brad.id) is None
+    assert seeded.user_history("alice") == []
+    assert seeded.memory_history(alice_sage.id) == []
+    assert seeded.text_search(["secret"], MemoryQuery(visible_scopes("sage", "alice")), 10) == []
+    assert seeded.get_memory(bob.id) is not None
+    assert seeded.erase_user("alice") is False
+
+
+def test_delete_persona_cascades(seeded: Store) -> None:
+    own = record("sage's own", Scope.persona("sage"))
+    private = record("about alice", Scope.relationship("sage", "alice"))
+    kept = record("brad's", Scope.relationship("brad", "alice"))
+    seeded.add_memories([(own, None), (private, None), (kept, None)])
+    assert seeded.delete_persona("sage") is True
+    assert seeded.get_persona("sage") is None
+    assert seeded.get_memory(own.id) is None and seeded.get_memory(private.id) is None
+    assert seeded.get_relationship("sage", "alice") is None
+    assert seeded.get_memory(kept.id) is not None
+    assert seeded.get_user("alice") is not None
+    assert seeded.delete_persona("sage") is False
+
+
+def test_users_and_relationships(seeded: Store) -> None:
+    now = utcnow()
+    seeded.create_user(User(id="alice@example.com", name="Alice", created_at=now))
+    with pytest.raises(AlreadyExists):
+        seeded.create_user(User(id="alice@example.com", created_at=now))
+    relationship = Relationship(
+        persona_id="brad",
+        user_id="alice@example.com",
+        relationship_type="bro_friend",
+        created_at=now,
+        updated_at=now,
+    )
+    seeded.put_relationship(relationship)
+    seeded.put_relationship(relationship.model_copy(update={"relationship_type": "friend"}))
+    stored = seeded.get_relationship("brad", "alice@example.com")
+    assert stored is not None and stored.relationship_type == "friend"
+    assert [u.id for u in seeded.list_users()] == ["alice@example.com"]
+    assert [r.persona_id for r in seeded.list_relationships(persona_id="brad")] == ["brad"]
+
+
+def test_reopening_keeps_data_and_schema(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from persona_memory.storage import open_store
+
+    path = Path(str(tmp_path)) / "reopen.db"
+    first = open_store(path)
+    first.create_persona(persona("sage"))
+    first.close()
+    second = open_store(path)
+    assert second.get_persona("sage") is not None
+    second.close()
+
+
+def test_scope_kinds_stored_as_given(seeded: Store) -> None:
+    memory = record("g", Scope.global_())
+    seeded.add_memories([(memory, None)])
+    stored = seeded.get_memory(memory.id)
+    assert stored is not None and stored.scope is ScopeKind.GLOBAL
+    assert stored.persona_id is None and stored.user_id is None

@@ -1,0 +1,53 @@
+"""Pure pieces of retrieval: query terms, rank fusion, dense top-k."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from persona_memory.core.ports import VectorCandidates
+from persona_memory.retrieval.dense import top_k_cosine
+from persona_memory.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from persona_memory.retrieval.terms import query_terms
+
+
+def test_query_terms_drop_function_words_and_dedupe() -> None:
+    assert query_terms("What did Caroline research? What, Caroline?") == ["caroline", "research"]
+    assert query_terms("When is Melanie's camping trip") == ["melanie", "camping", "trip"]
+    assert query_terms("the of and") == []
+    assert query_terms('"OR" NOT* (x) NEAR') == ["x", "near"]
+    assert query_terms('peanut* "butter"') == ["peanut", "butter"]
+
+
+def test_rrf_rewards_agreement() -> None:
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "a"]])
+    assert [item for item, _ in fused] == ["b", "a", "c"]
+    assert fused[0][1] == pytest.approx(1 / (RRF_K + 2) + 1 / (RRF_K + 1))
+
+
+def test_rrf_single_list_keeps_order_and_handles_empty() -> None:
+    assert [i for i, _ in reciprocal_rank_fusion([["x", "y"], []])] == ["x", "y"]
+    assert reciprocal_rank_fusion([[], []]) == []
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([["x"]], weights=[1.0, 2.0])
+
+
+@given(st.lists(st.lists(st.sampled_from("abcdefgh"), unique=True), min_size=1, max_size=4))
+def test_rrf_scores_are_sums_of_reciprocal_ranks(rankings: list[list[str]]) -> None:
+    fused = dict(reciprocal_rank_fusion(rankings))
+    for item, score in fused.items():
+        expected = sum(1 / (RRF_K + r.index(item) + 1) for r in rankings if item in r)
+        assert score == pytest.approx(expected)
+    scores = [score for _, score in reciprocal_rank_fusion(rankings)]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_top_k_cosine_orders_by_similarity() -> None:
+    matrix = np.array([[1, 0], [0.6, 0.8], [0, 1]], dtype=np.float32)
+    candidates = VectorCandidates(["x", "y", "z"], matrix)
+    query = np.array([0, 1], dtype=np.float32)
+    assert [i for i, _ in top_k_cosine(candidates, query, 2)] == ["z", "y"]
+    assert [i for i, _ in top_k_cosine(candidates, query, 10)] == ["z", "y", "x"]
+    assert top_k_cosine(VectorCandidates(), query, 3) == []
