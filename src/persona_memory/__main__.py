@@ -1,0 +1,5 @@
+"""``python -m persona_memory`` runs the CLI."""
+
+from persona_memory.interfaces.cli import main
+
+main()

@@ -1,0 +1,118 @@
+"""The ``persona-memory`` command, run in-process and as a real server process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from persona_memory import Memory, Settings, __version__
+from persona_memory.interfaces.cli import app
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"persona-memory {__version__}"
+
+
+def test_init_creates_database(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "memory.db"
+    result = runner.invoke(app, ["init", "--database", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.exists() and str(path) in result.stdout
+    again = runner.invoke(app, ["init", "--database", str(path)])
+    assert again.exit_code == 0
+
+
+def test_database_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "from-env.db"
+    monkeypatch.setenv("PERSONA_MEMORY_DATABASE_URL", f"sqlite:///{path}")
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert path.exists()
+
+
+def test_reindex_re_embeds_with_the_configured_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "reindex.db"
+    from persona_memory.providers.embedders.hashing import HashingEmbedder
+
+    other_model = HashingEmbedder(dimension=32)
+    with Memory(settings=Settings(database_url=str(path)), embedder=other_model) as memory:
+        memory.add("one")
+        memory.add("two")
+    monkeypatch.setenv("PERSONA_MEMORY_EMBEDDER", "hash")
+    result = runner.invoke(app, ["reindex", "--database", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "re-embedded 2 memories with hash-384" in result.stdout
+    result = runner.invoke(app, ["reindex", "--database", str(path)])
+    assert "re-embedded 0 memories" in result.stdout
+
+
+def test_unknown_embedder_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONA_MEMORY_EMBEDDER", "nope")
+    result = runner.invoke(app, ["reindex", "--database", str(tmp_path / "x.db")])
+    assert result.exit_code != 0
+    assert "unknown embedder 'nope'" in str(result.exception)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_serve_demo_answers_health_and_search(tmp_path: Path) -> None:
+    """What `make serve` runs: the real model, the demo data, a real process."""
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "persona_memory",
+        "serve",
+        "--demo",
+        "--database",
+        str(tmp_path / "demo.db"),
+        "--port",
+        str(port),
+    ]
+    env = {**os.environ, "PERSONA_MEMORY_EMBEDDER": "sentence-transformers"}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "server not up within 60 s"
+            time.sleep(0.25)
+        found = httpx.post(
+            f"{url}/v1/memories/search",
+            json={
+                "query": "what food is she allergic to",
+                "persona_id": "brad",
+                "user_id": "alice",
+            },
+        ).json()["results"]
+        assert found[0]["text"] == "Alice is allergic to peanuts."
+        personas = {p["id"] for p in httpx.get(f"{url}/v1/personas").json()["personas"]}
+        assert {"sage", "brad", "bjorn", "pi"} <= personas
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        process.stdout.close()  # type: ignore[union-attr]

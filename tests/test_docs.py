@@ -1,0 +1,48 @@
+"""Documentation that matches the code: a test fails when they drift."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from persona_memory import Memory, Settings
+from persona_memory.interfaces.http import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_quick_start_has_exactly_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    first_block = quick_start.split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in first_block.strip().splitlines()]
+    assert commands == ["make serve", "make test"]
+
+
+def test_every_setting_is_documented() -> None:
+    documented = (ROOT / "docs" / "configuration.md").read_text()
+    for name in Settings.model_fields:
+        assert f"`PERSONA_MEMORY_{name.upper()}`" in documented, name
+
+
+def test_cli_reference_is_current() -> None:
+    generated = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "cli_docs.py")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert (ROOT / "docs" / "cli.md").read_text() == generated, (
+        "docs/cli.md is stale: python scripts/cli_docs.py > docs/cli.md"
+    )
+
+
+def test_every_route_is_documented(memory: Memory) -> None:
+    documented = (ROOT / "docs" / "api.md").read_text()
+    rows = set(re.findall(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \|", documented, re.M))
+    spec = create_app(memory).openapi()
+    for path, methods in spec["paths"].items():
+        for method in methods:
+            assert (method.upper(), path) in rows, f"{method.upper()} {path} not in docs/api.md"
