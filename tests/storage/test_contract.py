@@ -296,3 +296,24 @@ def test_scope_kinds_stored_as_given(seeded: Store) -> None:
     stored = seeded.get_memory(memory.id)
     assert stored is not None and stored.scope is ScopeKind.GLOBAL
     assert stored.persona_id is None and stored.user_id is None
+
+
+def test_concurrent_writers_lose_nothing(seeded: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(worker: int) -> None:
+        for i in range(20):
+            scope = Scope.relationship("sage", f"user{worker % 3}")
+            seeded.add_memories([(record(f"w{worker}-{i}", scope), None)])
+            assert seeded.list_memories(MemoryQuery([scope]), limit=1)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(8)))
+    seen = {
+        m.text
+        for user in range(3)
+        for m in seeded.list_memories(
+            MemoryQuery([Scope.relationship("sage", f"user{user}")]), limit=1000
+        )
+    }
+    assert seen == {f"w{w}-{i}" for w in range(8) for i in range(20)}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+_WRITE_OPTION = "persona_memory_write"
 
 
 def database_url(target: str | Path) -> str:
@@ -47,18 +51,29 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so a read-then-write
-        # transaction cannot deadlock against another writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front (IMMEDIATE), so a read-then-write
+        # transaction cannot deadlock against another writer; readers use a
+        # plain BEGIN and, in WAL mode, never wait for writers.
+        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: committed on success, rolled back on error."""
+    with engine.connect() as connection:
+        writer = connection.execution_options(**{_WRITE_OPTION: True})
+        with writer.begin():
+            yield writer
 
 
 def upgrade_schema(engine: Engine) -> None:
     """Apply every pending Alembic migration (idempotent)."""
     config = Config()
     config.set_main_option("script_location", str(_migrations_dir()))
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

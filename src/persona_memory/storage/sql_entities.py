@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from persona_memory.core.errors import AlreadyExists
 from persona_memory.core.models import Persona, Relationship, User
+from persona_memory.storage.engine import write_transaction
 from persona_memory.storage.ensure import ensure_user
 from persona_memory.storage.rows import (
     persona_from_row,
@@ -29,7 +30,7 @@ class SqlEntities:
 
     def create_persona(self, persona: Persona) -> None:
         try:
-            with self.engine.begin() as connection:
+            with write_transaction(self.engine) as connection:
                 connection.execute(insert(personas).values(persona.model_dump()))
         except IntegrityError as error:
             raise AlreadyExists("persona", persona.id) from error
@@ -45,13 +46,13 @@ class SqlEntities:
         return [persona_from_row(row) for row in rows]
 
     def replace_persona(self, persona: Persona) -> None:
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             connection.execute(
                 update(personas).where(personas.c.id == persona.id).values(persona.model_dump())
             )
 
     def delete_persona(self, persona_id: str) -> bool:
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             connection.execute(delete(memories).where(memories.c.persona_id == persona_id))
             connection.execute(
                 delete(memory_history).where(memory_history.c.persona_id == persona_id)
@@ -66,7 +67,7 @@ class SqlEntities:
 
     def create_user(self, user: User) -> None:
         try:
-            with self.engine.begin() as connection:
+            with write_transaction(self.engine) as connection:
                 connection.execute(insert(users).values(user.model_dump()))
         except IntegrityError as error:
             raise AlreadyExists("user", user.id) from error
@@ -83,7 +84,7 @@ class SqlEntities:
 
     def erase_user(self, user_id: str) -> bool:
         """Delete every row about the user, in every scope, in one transaction."""
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             if not connection.execute(select(exists().where(users.c.id == user_id))).scalar():
                 return False
             connection.execute(delete(memories).where(memories.c.user_id == user_id))
@@ -108,7 +109,7 @@ class SqlEntities:
             relationships.c.persona_id == relationship.persona_id,
             relationships.c.user_id == relationship.user_id,
         )
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             ensure_user(connection, relationship.user_id, relationship.created_at)
             if connection.execute(update(relationships).where(*key).values(values)).rowcount == 0:
                 connection.execute(insert(relationships).values(values))

@@ -13,6 +13,7 @@ from persona_memory.core.models import HistoryEvent, MemoryHistoryEntry, MemoryR
 from persona_memory.core.ports import Embedding, MemoryQuery, TextHit, VectorCandidates
 from persona_memory.core.scope import ScopeKind
 from persona_memory.storage.dialect import sqlite_text_search
+from persona_memory.storage.engine import write_transaction
 from persona_memory.storage.ensure import ensure_relationship, ensure_user
 from persona_memory.storage.predicates import memory_where
 from persona_memory.storage.rows import history_from_row, memory_from_row, memory_values
@@ -23,7 +24,7 @@ class SqlMemories:
     engine: Engine
 
     def add_memories(self, items: Sequence[tuple[MemoryRecord, Embedding | None]]) -> None:
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             for record in {(r.scope, r.persona_id, r.user_id): r for r, _ in items}.values():
                 _ensure_owner(connection, record)
             for record, embedding in items:
@@ -62,7 +63,7 @@ class SqlMemories:
         return [memory_from_row(row) for row in rows]
 
     def update_memory(self, record: MemoryRecord, embedding: Embedding | None) -> None:
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             row = connection.execute(select(memories).where(memories.c.id == record.id)).first()
             if row is None:
                 return
@@ -76,7 +77,7 @@ class SqlMemories:
             _write_history(connection, HistoryEvent.UPDATE, old, record)
 
     def delete_memory(self, memory_id: str) -> bool:
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             row = connection.execute(select(memories).where(memories.c.id == memory_id)).first()
             if row is None:
                 return False
@@ -127,7 +128,7 @@ class SqlMemories:
             return int(connection.execute(statement).scalar_one())
 
     def set_embeddings(self, items: Sequence[tuple[str, Embedding]]) -> None:
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             for memory_id, embedding in items:
                 connection.execute(
                     update(memories)
