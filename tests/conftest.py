@@ -75,3 +75,15 @@ def server(memory: Memory) -> Iterator[LiveServer]:
 def http(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(params=["sdk", "http"])
+def api(request: pytest.FixtureRequest, memory: Memory) -> Iterator[object]:
+    """The same tests through the SDK and through a live HTTP server."""
+    from tests.api_clients import HttpApi, SdkApi
+
+    if request.param == "sdk":
+        yield SdkApi(memory)
+        return
+    with LiveServer(memory) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+        yield HttpApi(client)

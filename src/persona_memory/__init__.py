@@ -2,6 +2,7 @@
 
 from persona_memory.__about__ import __version__
 from persona_memory.config import Settings
+from persona_memory.core.blocks import Block, BlockNotFound, BlockOwner, BlockReadOnly, LabelTaken
 from persona_memory.core.errors import (
     AlreadyExists,
     ConflictError,
@@ -34,13 +35,27 @@ from persona_memory.core.models import (
     UserExport,
 )
 from persona_memory.core.scope import Scope, ScopeKind
+from persona_memory.core.user_personas import (
+    Membership,
+    UserPersona,
+    UserPersonaCreate,
+    UserPersonaDetail,
+    UserPersonaNotFound,
+)
 from persona_memory.memory import Memory
+from persona_memory.tools import ToolContext
 
 __all__ = [
     "AlreadyExists",
+    "Block",
+    "BlockNotFound",
+    "BlockOwner",
+    "BlockReadOnly",
     "ConflictError",
     "HistoryEvent",
     "InvalidInput",
+    "LabelTaken",
+    "Membership",
     "Memory",
     "MemoryCreate",
     "MemoryHistoryEntry",
@@ -64,9 +79,14 @@ __all__ = [
     "SearchResults",
     "Settings",
     "TextTooLong",
+    "ToolContext",
     "User",
     "UserCreate",
     "UserExport",
     "UserNotFound",
+    "UserPersona",
+    "UserPersonaCreate",
+    "UserPersonaDetail",
+    "UserPersonaNotFound",
     "__version__",
 ]

@@ -156,4 +156,7 @@ def load_demo(memory: Memory) -> bool:
     for persona_id, user_id, relationship in RELATIONSHIPS:
         memory.users.put_relationship(persona_id, user_id, relationship)
     memory.memories.add_many(MEMORIES)
+    # Seed 000's demo users, served by Pi, each in their user persona.
+    memory.user_personas.join("sarah", "qsr_real_estate")
+    memory.user_personas.join("daniel", "tobacco_consumer_insights")
     return True

@@ -2,7 +2,8 @@
 
 It only wires things together: a store, an embedder, the services that hold
 the rules, and the searcher. Each service is reachable as an attribute
-(``memory.personas``, ``memory.users``, ``memory.memories``); the most common
+(``memory.personas``, ``memory.users``, ``memory.memories``, ``memory.blocks``,
+``memory.user_personas``, ``memory.tools``); the most common
 calls also have shortcuts (``memory.add``, ``memory.search``).
 """
 
@@ -13,6 +14,7 @@ from types import TracebackType
 from typing import Any
 
 from persona_memory.config import Settings
+from persona_memory.core.block_service import BlockService
 from persona_memory.core.memories import MemoryService, memory_query
 from persona_memory.core.models import (
     MemoryCreate,
@@ -24,10 +26,13 @@ from persona_memory.core.models import (
 )
 from persona_memory.core.personas import PersonaService
 from persona_memory.core.ports import Embedder, Store
+from persona_memory.core.user_persona_service import UserPersonaService
 from persona_memory.core.users import UserService
 from persona_memory.providers.registry import embedder_from_settings
 from persona_memory.retrieval import HybridSearcher
 from persona_memory.storage import open_store
+from persona_memory.tools import ToolContext, default_registry
+from persona_memory.tools import builtin as _builtin_tools  # noqa: F401 - registers them
 
 
 class Memory:
@@ -47,6 +52,9 @@ class Memory:
         self.personas = PersonaService(self.store)
         self.users = UserService(self.store)
         self.memories = MemoryService(self.store, self.embedder, self.settings.max_text_chars)
+        self.blocks = BlockService(self.store)
+        self.user_personas = UserPersonaService(self.store)
+        self.tools = default_registry
         self.searcher = HybridSearcher(self.store, self.embedder, rrf_k=self.settings.rrf_k)
 
     def add(
@@ -86,6 +94,12 @@ class Memory:
         scoped = memory_query(request.persona_id, request.user_id, request.filters)
         hits = self.searcher.search(request.query, scoped, limit=request.limit, mode=request.mode)
         return SearchResults(results=hits)
+
+    def invoke_tool(
+        self, name: str, arguments: dict[str, Any], context: ToolContext | None = None
+    ) -> dict[str, Any]:
+        """Run an agent tool as the caller given by ``context`` (persona, user, session)."""
+        return self.tools.invoke(self, name, arguments, context or ToolContext())
 
     def close(self) -> None:
         self.store.close()

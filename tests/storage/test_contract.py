@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from persona_memory.core.errors import AlreadyExists
+from persona_memory.core.blocks import BlockNotFound, appended
+from persona_memory.core.errors import AlreadyExists, PersonaNotFound, TextTooLong
 from persona_memory.core.ids import new_memory_id
 from persona_memory.core.models import (
     HistoryEvent,
@@ -19,6 +20,7 @@ from persona_memory.core.models import (
 )
 from persona_memory.core.ports import Embedding, MemoryQuery, Store
 from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
+from persona_memory.core.user_personas import Membership, UserPersona, shared_block
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -317,3 +319,85 @@ def test_concurrent_writers_lose_nothing(seeded: Store) -> None:
         )
     }
     assert seen == {f"w{w}-{i}" for w in range(8) for i in range(20)}
+
+
+# --- blocks and user personas ----------------------------------------------
+
+
+def user_persona(handle: str) -> UserPersona:
+    return UserPersona(handle=handle, industry="I", professional_role="R", created_at=T0)
+
+
+def membership(user_id: str, handle: str, score: float = 1.0) -> Membership:
+    return Membership(
+        user_id=user_id, handle=handle, confidence_score=score, created_at=T0, updated_at=T0
+    )
+
+
+def test_new_relationship_gets_private_blocks_once(seeded: Store) -> None:
+    assert seeded.ensure_relationship("sage", "alice") is True
+    assert seeded.ensure_relationship("sage", "alice") is False
+    labels = sorted(b.label for b in seeded.attached_blocks("sage", "alice"))
+    assert labels == ["human", "persona", "user_persona_profile"]
+    with pytest.raises(PersonaNotFound):
+        seeded.ensure_relationship("ghost", "alice")
+    assert seeded.get_relationship("ghost", "alice") is None
+
+
+def test_modify_block_is_atomic_and_checked(seeded: Store) -> None:
+    seeded.ensure_relationship("sage", "alice")
+    human = next(b for b in seeded.attached_blocks("sage", "alice") if b.label == "human")
+    changed = seeded.modify_block(human.id, lambda b: appended(b, "one", utcnow()))
+    assert changed.value == "one" and seeded.get_block(human.id) == changed
+    with pytest.raises(TextTooLong):
+        seeded.modify_block(human.id, lambda b: appended(b, "x" * 6000, utcnow()))
+    assert seeded.get_block(human.id).value == "one"  # type: ignore[union-attr]
+    with pytest.raises(BlockNotFound):
+        seeded.modify_block("missing", lambda b: b)
+
+
+def test_user_persona_with_shared_block_and_members(seeded: Store) -> None:
+    block = shared_block("retail_ops", T0)
+    assert seeded.create_user_persona(user_persona("retail_ops"), block) is True
+    again = seeded.create_user_persona(user_persona("retail_ops"), shared_block("retail_ops", T0))
+    assert again is False
+    assert seeded.shared_block("retail_ops") == block  # the first one, unchanged
+    assert "retail_ops" in [p.handle for p in seeded.list_user_personas()]
+
+    seeded.ensure_relationship("sage", "alice")
+    seeded.ensure_user("bob")
+    seeded.join_user_persona(membership("alice", "retail_ops"))
+    seeded.join_user_persona(membership("bob", "retail_ops", 0.5))
+    seeded.join_user_persona(membership("bob", "retail_ops", 0.7))
+    assert [(m.user_id, m.confidence_score) for m in seeded.members("retail_ops")] == [
+        ("alice", 1.0),
+        ("bob", 0.7),
+    ]
+    seeded.ensure_relationship("brad", "bob")  # created after joining: gets it too
+    assert seeded.block_relationships(block.id) == [("brad", "bob"), ("sage", "alice")]
+    assert seeded.attach_to_members("retail_ops") == 0  # already everywhere
+
+    assert seeded.detach_block(block.id, "sage", "alice") is True
+    assert seeded.detach_block(block.id, "sage", "alice") is False
+    assert seeded.attach_block(block.id, "sage", "alice") is True
+    assert seeded.attach_block(block.id, "sage", "alice") is False
+
+    assert seeded.leave_user_persona("bob", "retail_ops") is True
+    assert seeded.block_relationships(block.id) == [("sage", "alice")]
+    assert [m.handle for m in seeded.memberships("bob")] == []
+
+
+def test_erasure_and_persona_deletion_remove_blocks(seeded: Store) -> None:
+    seeded.create_user_persona(user_persona("retail_ops"), shared_block("retail_ops", T0))
+    seeded.ensure_relationship("sage", "alice")
+    seeded.ensure_relationship("brad", "bob")
+    seeded.join_user_persona(membership("alice", "retail_ops"))
+    alice_human = next(b for b in seeded.attached_blocks("sage", "alice") if b.label == "human")
+    bob_human = next(b for b in seeded.attached_blocks("brad", "bob") if b.label == "human")
+    seeded.erase_user("alice")
+    assert seeded.get_block(alice_human.id) is None
+    assert seeded.memberships("alice") == []
+    assert seeded.shared_block("retail_ops") is not None  # shared: not alice's to take
+    seeded.delete_persona("brad")
+    assert seeded.get_block(bob_human.id) is None
+    assert seeded.attached_blocks("brad", "bob") == []

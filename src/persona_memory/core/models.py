@@ -12,8 +12,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from persona_memory.core.blocks import Block
 from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN
 from persona_memory.core.scope import ScopeKind
+from persona_memory.core.user_personas import Membership
 
 JSONObject = dict[str, Any]
 
@@ -47,6 +49,11 @@ class PersonaFields(_Model):
     behavioral_rules: list[str] = Field(default_factory=list)
     voice: str | None = None
     metadata: JSONObject = Field(default_factory=dict)
+    attach_user_persona_blocks: bool = Field(
+        default=True,
+        description="attach the shared blocks of the user's user personas to this persona's "
+        "relationships",
+    )
 
 
 class PersonaCreate(PersonaFields):
@@ -63,6 +70,7 @@ class PersonaUpdate(_Model):
     behavioral_rules: list[str] | None = None
     voice: str | None = None
     metadata: JSONObject | None = None
+    attach_user_persona_blocks: bool | None = None
 
 
 class Persona(PersonaCreate):
@@ -212,4 +220,6 @@ class UserExport(_Model):
     relationships: list[Relationship]
     memories: list[MemoryRecord]
     history: list[MemoryHistoryEntry]
+    blocks: list[Block] = Field(description="the private blocks of the user's relationships")
+    memberships: list[Membership]
     exported_at: datetime

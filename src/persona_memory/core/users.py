@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from persona_memory.core.blocks import BlockOwner
 from persona_memory.core.errors import PersonaNotFound, RelationshipNotFound, UserNotFound
 from persona_memory.core.ids import check_persona_id, check_user_id
 from persona_memory.core.models import (
@@ -51,6 +52,13 @@ class UserService:
             relationships=relationships,
             memories=self._all_memories(MemoryQuery(scopes=scopes)),
             history=self._store.user_history(user_id),
+            blocks=[
+                block
+                for r in relationships
+                for block in self._store.attached_blocks(r.persona_id, user_id)
+                if block.owner is BlockOwner.RELATIONSHIP
+            ],
+            memberships=self._store.memberships(user_id),
             exported_at=utcnow(),
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, column, func, literal_column, select, table
+from sqlalchemy import Connection, Select, Table, column, func, literal_column, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -13,13 +13,17 @@ from persona_memory.core.ports import TextHit
 
 
 def insert_ignoring_duplicates(
-    connection: Connection, table: Table, values: dict[str, Any]
-) -> None:
-    """INSERT that silently keeps an existing row with the same key."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(postgresql.insert(table).values(values).on_conflict_do_nothing())
+    connection: Connection, table: Table, values: dict[str, Any] | Select[Any]
+) -> int:
+    """INSERT (of values, or of a SELECT's rows) that keeps existing rows with the
+    same key. Returns how many rows it inserted."""
+    dialect: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    if isinstance(values, Select):
+        statement = statement.from_select([c.name for c in values.selected_columns], values)
     else:
-        connection.execute(sqlite.insert(table).values(values).on_conflict_do_nothing())
+        statement = statement.values(values)
+    return int(connection.execute(statement.on_conflict_do_nothing()).rowcount)
 
 
 def fts5_query(terms: Sequence[str]) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from persona_memory.core.blocks import Block
 from persona_memory.core.models import (
     HistoryEvent,
     MemoryHistoryEntry,
@@ -15,6 +16,7 @@ from persona_memory.core.models import (
     User,
 )
 from persona_memory.core.scope import ScopeKind
+from persona_memory.core.user_personas import Membership, UserPersona
 
 MEMORY_COLUMNS = (
     "id",
@@ -62,3 +64,24 @@ def history_from_row(row: Row[Any]) -> MemoryHistoryEntry:
     values.pop("user_id", None)
     values["event"] = HistoryEvent(values["event"])
     return MemoryHistoryEntry.model_validate(values)
+
+
+def block_values(block: Block) -> dict[str, Any]:
+    values = block.model_dump(mode="python")
+    values["char_limit"] = values.pop("limit")
+    values["owner"] = block.owner.value
+    return values
+
+
+def block_from_row(row: Row[Any]) -> Block:
+    values = dict(row._mapping)
+    values["limit"] = values.pop("char_limit")
+    return Block.model_validate(values)
+
+
+def user_persona_from_row(row: Row[Any]) -> UserPersona:
+    return UserPersona.model_validate(dict(row._mapping))
+
+
+def membership_from_row(row: Row[Any]) -> Membership:
+    return Membership.model_validate(dict(row._mapping))

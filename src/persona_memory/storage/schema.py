@@ -7,10 +7,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -19,6 +22,8 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    true,
 )
 
 
@@ -65,6 +70,7 @@ personas = Table(
     Column("metadata", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("attach_user_persona_blocks", Boolean, nullable=False, server_default=true()),
 )
 
 users = Table(
@@ -143,12 +149,83 @@ memory_history = Table(
     Index("ix_memory_history_user", "user_id"),
 )
 
+user_personas = Table(
+    "user_personas",
+    metadata,
+    Column("handle", String(100), primary_key=True),
+    Column("industry", String(200), nullable=False),
+    Column("professional_role", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+user_persona_members = Table(
+    "user_persona_members",
+    metadata,
+    Column("user_id", String(128), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "handle",
+        String(100),
+        ForeignKey("user_personas.handle", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("confidence_score", Float, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_user_persona_members_handle", "handle"),
+)
+
+# Private blocks carry their relationship (persona_id, user_id); shared ones
+# their user persona. ``char_limit`` because LIMIT is an SQL keyword.
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("label", String(100), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("char_limit", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("read_only", Boolean, nullable=False),
+    Column("owner", String(20), nullable=False),
+    Column("persona_id", String(64)),
+    Column("user_id", String(128)),
+    Column(
+        "user_persona_handle",
+        String(100),
+        ForeignKey("user_personas.handle", ondelete="CASCADE"),
+        unique=True,
+    ),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("persona_id", "user_id", "label", name="uq_blocks_private_label"),
+    Index("ix_blocks_user", "user_id"),
+)
+
+block_attachments = Table(
+    "block_attachments",
+    metadata,
+    Column("block_id", String(36), ForeignKey("blocks.id", ondelete="CASCADE"), primary_key=True),
+    Column("persona_id", String(64), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(
+        ["persona_id", "user_id"],
+        ["relationships.persona_id", "relationships.user_id"],
+        ondelete="CASCADE",
+    ),
+    Index("ix_block_attachments_relationship", "persona_id", "user_id"),
+)
+
 __all__ = [
+    "block_attachments",
+    "blocks",
     "memories",
     "memory_history",
     "memory_tags",
     "metadata",
     "personas",
     "relationships",
+    "user_persona_members",
+    "user_personas",
     "users",
 ]

@@ -6,19 +6,21 @@ from sqlalchemy import Engine, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from persona_memory.core.errors import AlreadyExists
-from persona_memory.core.models import Persona, Relationship, User
+from persona_memory.core.models import Persona, Relationship, User, utcnow
 from persona_memory.storage.engine import write_transaction
-from persona_memory.storage.ensure import ensure_user
+from persona_memory.storage.ensure import ensure_relationship, ensure_user
 from persona_memory.storage.rows import (
     persona_from_row,
     relationship_from_row,
     user_from_row,
 )
 from persona_memory.storage.schema import (
+    blocks,
     memories,
     memory_history,
     personas,
     relationships,
+    user_persona_members,
     users,
 )
 
@@ -54,6 +56,7 @@ class SqlEntities:
     def delete_persona(self, persona_id: str) -> bool:
         with write_transaction(self.engine) as connection:
             connection.execute(delete(memories).where(memories.c.persona_id == persona_id))
+            connection.execute(delete(blocks).where(blocks.c.persona_id == persona_id))
             connection.execute(
                 delete(memory_history).where(memory_history.c.persona_id == persona_id)
             )
@@ -72,6 +75,10 @@ class SqlEntities:
         except IntegrityError as error:
             raise AlreadyExists("user", user.id) from error
 
+    def ensure_user(self, user_id: str) -> None:
+        with write_transaction(self.engine) as connection:
+            ensure_user(connection, user_id, utcnow())
+
     def get_user(self, user_id: str) -> User | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(users).where(users.c.id == user_id)).first()
@@ -88,6 +95,10 @@ class SqlEntities:
             if not connection.execute(select(exists().where(users.c.id == user_id))).scalar():
                 return False
             connection.execute(delete(memories).where(memories.c.user_id == user_id))
+            connection.execute(delete(blocks).where(blocks.c.user_id == user_id))
+            connection.execute(
+                delete(user_persona_members).where(user_persona_members.c.user_id == user_id)
+            )
             connection.execute(delete(memory_history).where(memory_history.c.user_id == user_id))
             connection.execute(delete(relationships).where(relationships.c.user_id == user_id))
             connection.execute(delete(users).where(users.c.id == user_id))
@@ -110,9 +121,10 @@ class SqlEntities:
             relationships.c.user_id == relationship.user_id,
         )
         with write_transaction(self.engine) as connection:
-            ensure_user(connection, relationship.user_id, relationship.created_at)
-            if connection.execute(update(relationships).where(*key).values(values)).rowcount == 0:
-                connection.execute(insert(relationships).values(values))
+            ensure_relationship(
+                connection, relationship.persona_id, relationship.user_id, relationship.created_at
+            )
+            connection.execute(update(relationships).where(*key).values(values))
 
     def list_relationships(
         self, *, persona_id: str | None = None, user_id: str | None = None

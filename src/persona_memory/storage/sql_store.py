@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from persona_memory.storage.engine import make_engine, upgrade_schema
+from persona_memory.storage.sql_blocks import SqlBlocks
 from persona_memory.storage.sql_entities import SqlEntities
 from persona_memory.storage.sql_memories import SqlMemories
 
 
-class SqlStore(SqlEntities, SqlMemories):
+class SqlStore(SqlEntities, SqlMemories, SqlBlocks):
     """Satisfies :class:`persona_memory.core.ports.Store`."""
 
     def __init__(self, engine: Engine) -> None:

@@ -9,7 +9,14 @@ from fastapi import FastAPI
 from persona_memory.__about__ import __version__
 from persona_memory.interfaces.http.deps import MemoryDep
 from persona_memory.interfaces.http.errors import install_error_handlers
-from persona_memory.interfaces.http.routes import memories, personas, users
+from persona_memory.interfaces.http.routes import (
+    blocks,
+    memories,
+    personas,
+    tools,
+    user_personas,
+    users,
+)
 from persona_memory.memory import Memory
 
 
@@ -21,7 +28,7 @@ def create_app(memory: Memory) -> FastAPI:
     )
     app.state.memory = memory
     install_error_handlers(app)
-    for module in (personas, users, memories):
+    for module in (personas, users, memories, blocks, user_personas, tools):
         app.include_router(module.router, prefix="/v1")
 
     @app.get("/healthz", tags=["health"])

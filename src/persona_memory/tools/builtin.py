@@ -1,0 +1,146 @@
+"""The built-in agent tools. Importing this module registers them.
+
+Names, arguments and result shapes of seed 000's tools are kept as written
+there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from persona_memory.core.blocks import Block
+from persona_memory.core.user_personas import (
+    HANDLE_RULE,
+    TAXONOMY_FORMAT,
+    check_handle,
+    persona_from_handle,
+    shared_block_label,
+)
+from persona_memory.tools.registry import ToolContext, ToolResult, default_registry
+
+if TYPE_CHECKING:
+    from persona_memory.memory import Memory
+
+EXAMPLE_HANDLES = ["qsr_real_estate", "tobacco_consumer_insights"]
+
+
+class _Arguments(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoArguments(_Arguments):
+    pass
+
+
+class UpdateUserPersonaProfile(_Arguments):
+    user_id: str = Field(description="The user to associate with the persona.")
+    persona_handle: str = Field(description=f"The persona handle. {HANDLE_RULE}")
+    confidence_score: float = Field(
+        default=1.0, ge=0.0, le=1.0, description="How sure you are of the match, 0 to 1."
+    )
+
+
+class CoreMemoryAppend(_Arguments):
+    label: str = Field(description="Label of the memory block to append to, e.g. 'human'.")
+    content: str = Field(min_length=1, description="Text to add, on a new line.")
+
+
+class CoreMemoryReplace(_Arguments):
+    label: str = Field(description="Label of the memory block to edit, e.g. 'human'.")
+    old_content: str = Field(min_length=1, description="Exact text to replace; must occur.")
+    new_content: str = Field(description="Replacement text; empty to delete old_content.")
+
+
+@default_registry.tool(NoArguments)
+def list_available_personas(memory: Memory, context: ToolContext, args: NoArguments) -> ToolResult:
+    """List all available persona handles with metadata. Persona handles follow the
+    taxonomy <industry>_<professional_role> (e.g. 'qsr_real_estate',
+    'tobacco_consumer_insights'); call update_user_persona_profile_in_db() to associate
+    a user with one of them, or to create a new, properly formatted one."""
+    return {
+        "personas": [
+            {
+                "persona_handle": persona.handle,
+                "industry": persona.industry,
+                "professional_role": persona.professional_role,
+                "description": persona.description,
+            }
+            for persona in memory.user_personas.all()
+        ],
+        "taxonomy_format": TAXONOMY_FORMAT,
+        "examples": EXAMPLE_HANDLES,
+    }
+
+
+@default_registry.tool(UpdateUserPersonaProfile)
+def update_user_persona_profile_in_db(
+    memory: Memory, context: ToolContext, args: UpdateUserPersonaProfile
+) -> ToolResult:
+    """Associate user with persona and attach shared memory blocks. If persona_handle
+    doesn't exist but follows <industry>_<professional_role> (lowercase snake_case, at
+    least two parts), a new persona is created, with industry and professional role
+    parsed from the handle and a basic description. Then the user is associated with the
+    persona and the persona's shared {persona_handle}_service_experience block is attached
+    to your agent and to all other agents of users with the same persona. A malformed
+    handle is refused and nothing is written. Returns JSON with success/error status."""
+    handle = check_handle(args.persona_handle)
+    _, created = memory.user_personas.create(persona_from_handle(handle))
+    membership = memory.user_personas.join(args.user_id, handle, args.confidence_score)
+    if context.persona_id is not None:
+        memory.blocks.attached(context.persona_id, args.user_id)  # the caller's agent
+    memory.store.attach_to_members(handle)
+    return {
+        "status": "success",
+        "user_id": membership.user_id,
+        "persona_handle": handle,
+        "confidence_score": membership.confidence_score,
+        "persona_created": created,
+        "shared_block_label": shared_block_label(handle),
+        "message": (
+            f"User {membership.user_id} associated with persona {handle}"
+            + (" (new persona created)" if created else "")
+        ),
+    }
+
+
+@default_registry.tool(CoreMemoryAppend)
+def core_memory_append(memory: Memory, context: ToolContext, args: CoreMemoryAppend) -> ToolResult:
+    """Append to the contents of a core memory block (e.g. 'human'), on a new line.
+    Shared blocks are seen by other agents: never put personal data in them."""
+    persona_id, user_id = context.relationship()
+    block = memory.blocks.append(persona_id, user_id, args.label, args.content)
+    return {
+        "status": "success",
+        "label": block.label,
+        "chars": len(block.value),
+        "limit": block.limit,
+    }
+
+
+@default_registry.tool(CoreMemoryReplace)
+def core_memory_replace(
+    memory: Memory, context: ToolContext, args: CoreMemoryReplace
+) -> ToolResult:
+    """Replace the contents of a core memory block: old_content must occur exactly;
+    every occurrence becomes new_content. To delete, use an empty new_content."""
+    persona_id, user_id = context.relationship()
+    block = memory.blocks.replace(
+        persona_id, user_id, args.label, args.old_content, args.new_content
+    )
+    return {
+        "status": "success",
+        "label": block.label,
+        "chars": len(block.value),
+        "limit": block.limit,
+    }
+
+
+def _block_result(block: Block) -> ToolResult:
+    return {
+        "status": "success",
+        "label": block.label,
+        "chars": len(block.value),
+        "limit": block.limit,
+    }
