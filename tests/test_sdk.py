@@ -162,6 +162,11 @@ def test_export_and_erase(memory: Memory, sage: str) -> None:
     assert sorted(m.text for m in export.memories) == ["alice fact 1", "alice fact 2"]
     assert {r.persona_id for r in export.relationships} == {"brad", "sage"}
     assert len(export.history) == 2
+    assert {(b.persona_id, b.label) for b in export.blocks} >= {
+        ("sage", "human"),
+        ("brad", "human"),
+    }
+    assert all(b.user_id == "alice" for b in export.blocks)
     memory.users.erase("alice")
     with pytest.raises(UserNotFound):
         memory.users.export("alice")

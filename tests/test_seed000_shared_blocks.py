@@ -98,7 +98,9 @@ def test_4_an_update_through_one_agent_is_seen_by_all(pi: Api) -> None:
     assert "15-minute drive" in shared(pi, "pi", "sarah")[0]["value"]
 
 
-def test_5_the_tool_creates_a_new_persona_and_refuses_a_malformed_handle(pi: Api) -> None:
+def test_5_the_tool_creates_a_new_persona_and_refuses_a_malformed_handle(
+    pi: Api, memory: Memory
+) -> None:
     before = ok(pi.user_personas())["user_personas"]
     result = ok(
         pi.tool(
@@ -127,7 +129,7 @@ def test_5_the_tool_creates_a_new_persona_and_refuses_a_malformed_handle(pi: Api
         assert refused["status"] == "error" and "<industry>_<professional_role>" in refused["error"]
     after = ok(pi.user_personas())["user_personas"]
     assert len(after) == len(before) + 1
-    assert shared(pi, "pi", "omar") == []
+    assert memory.store.get_user("omar") is None  # refused before writing anything
 
 
 def test_6_repeating_any_operation_changes_nothing(pi: Api, memory: Memory) -> None:
