@@ -116,3 +116,32 @@ def test_serve_demo_answers_health_and_search(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=20)
         process.stdout.close()  # type: ignore[union-attr]
+
+
+def test_serve_refuses_a_public_address_without_an_admin_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PERSONA_MEMORY_ADMIN_KEY", raising=False)
+    database = tmp_path / "never.db"
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--database", str(database)])
+    assert result.exit_code == 2
+    assert "refusing to serve on 0.0.0.0 without an admin key" in result.stderr
+    assert not database.exists()
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.0.0.2", True),
+        ("0.0.0.0", False),
+        ("192.168.1.5", False),
+        ("example.com", False),
+    ],
+)
+def test_loopback_detection(host: str, loopback: bool) -> None:
+    from persona_memory.interfaces.cli import is_loopback
+
+    assert is_loopback(host) is loopback

@@ -34,7 +34,15 @@ from persona_memory.core.models import (
     UserCreate,
     UserExport,
 )
+from persona_memory.core.profiles import (
+    PreconditionFailed,
+    Profile,
+    ProfileCategory,
+    ProfileHistoryEntry,
+    ProfilePatch,
+)
 from persona_memory.core.scope import Scope, ScopeKind
+from persona_memory.core.tokens import IssuedToken, TokenCreate, UserToken
 from persona_memory.core.user_personas import (
     Membership,
     UserPersona,
@@ -54,6 +62,7 @@ __all__ = [
     "ConflictError",
     "HistoryEvent",
     "InvalidInput",
+    "IssuedToken",
     "LabelTaken",
     "Membership",
     "Memory",
@@ -68,6 +77,11 @@ __all__ = [
     "PersonaMemoryError",
     "PersonaNotFound",
     "PersonaUpdate",
+    "PreconditionFailed",
+    "Profile",
+    "ProfileCategory",
+    "ProfileHistoryEntry",
+    "ProfilePatch",
     "Relationship",
     "RelationshipNotFound",
     "RelationshipUpdate",
@@ -79,6 +93,7 @@ __all__ = [
     "SearchResults",
     "Settings",
     "TextTooLong",
+    "TokenCreate",
     "ToolContext",
     "User",
     "UserCreate",
@@ -88,5 +103,6 @@ __all__ = [
     "UserPersonaCreate",
     "UserPersonaDetail",
     "UserPersonaNotFound",
+    "UserToken",
     "__version__",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     )
     max_text_chars: int = Field(
         default=16_000, ge=1, description="Longest memory text accepted; longer gets 413."
+    )
+    admin_key: SecretStr | None = Field(
+        default=None,
+        description="Bearer key with full access. Without one, `serve` binds only to loopback "
+        "and the API is open to anyone who can reach it.",
     )
     host: str = Field(default="127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")

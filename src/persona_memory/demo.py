@@ -55,6 +55,7 @@ PERSONAS = [
         ),
         personality_traits={"communication_style": "patient, Socratic"},
         behavioral_rules=["Check understanding before moving on"],
+        profile_title="STUDENT MEMORY",
     ),
     PersonaCreate(
         id="pi",
@@ -159,4 +160,14 @@ def load_demo(memory: Memory) -> bool:
     # Seed 000's demo users, served by Pi, each in their user persona.
     memory.user_personas.join("sarah", "qsr_real_estate")
     memory.user_personas.join("daniel", "tobacco_consumer_insights")
+    # Seed 002: what Björn keeps about his student Alice.
+    memory.profiles.put(
+        "bjorn",
+        "alice",
+        {
+            "personal_info": {"name": "Alice", "goal": "hold a conversation in Spanish by June"},
+            "areas_to_improve": {"grammar": ["subjunctive mood"]},
+            "knowledge_strengths": {"verbs": ["regular present tense"]},
+        },
+    )
     return True

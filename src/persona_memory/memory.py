@@ -3,7 +3,7 @@
 It only wires things together: a store, an embedder, the services that hold
 the rules, and the searcher. Each service is reachable as an attribute
 (``memory.personas``, ``memory.users``, ``memory.memories``, ``memory.blocks``,
-``memory.user_personas``, ``memory.tools``); the most common
+``memory.user_personas``, ``memory.profiles``, ``memory.tokens``, ``memory.tools``); the most common
 calls also have shortcuts (``memory.add``, ``memory.search``).
 """
 
@@ -26,6 +26,8 @@ from persona_memory.core.models import (
 )
 from persona_memory.core.personas import PersonaService
 from persona_memory.core.ports import Embedder, Store
+from persona_memory.core.profile_service import ProfileService
+from persona_memory.core.token_service import TokenService
 from persona_memory.core.user_persona_service import UserPersonaService
 from persona_memory.core.users import UserService
 from persona_memory.providers.registry import embedder_from_settings
@@ -54,6 +56,8 @@ class Memory:
         self.memories = MemoryService(self.store, self.embedder, self.settings.max_text_chars)
         self.blocks = BlockService(self.store)
         self.user_personas = UserPersonaService(self.store)
+        self.profiles = ProfileService(self.store)
+        self.tokens = TokenService(self.store)
         self.tools = default_registry
         self.searcher = HybridSearcher(self.store, self.embedder, rrf_k=self.settings.rrf_k)
 

@@ -19,7 +19,10 @@ from persona_memory.core.models import (
     utcnow,
 )
 from persona_memory.core.ports import Embedding, MemoryQuery, Store
+from persona_memory.core.profiles import PreconditionFailed
 from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
+from persona_memory.core.tokens import TokenCreate
+from persona_memory.core.tokens import issue as issue_token
 from persona_memory.core.user_personas import Membership, UserPersona, shared_block
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -401,3 +404,48 @@ def test_erasure_and_persona_deletion_remove_blocks(seeded: Store) -> None:
     seeded.delete_persona("brad")
     assert seeded.get_block(bob_human.id) is None
     assert seeded.attached_blocks("brad", "bob") == []
+
+
+# --- profiles and tokens ------------------------------------------------------------
+
+
+def test_modify_profile_versions_history_and_preconditions(seeded: Store) -> None:
+    first = seeded.modify_profile("sage", "alice", lambda c: {**c, "a": {"x": 1}}, event="MERGE")
+    assert first.version == 1 and seeded.get_relationship("sage", "alice") is not None
+    same = seeded.modify_profile("sage", "alice", lambda c: c, event="MERGE")
+    assert same.version == 1  # no change, no new version
+    with pytest.raises(PreconditionFailed):
+        seeded.modify_profile("sage", "alice", lambda c: {}, event="CLEAR", expected_version=0)
+    second = seeded.modify_profile(
+        "sage", "alice", lambda c: {"b": {"y": 2}}, event="PUT", expected_version=1
+    )
+    assert second.categories == {"b": {"y": 2}} and second.version == 2
+    stored = seeded.get_profile("sage", "alice")
+    assert stored is not None and stored.categories == {"b": {"y": 2}}
+    history = [
+        (h.category, h.event, h.old_value, h.new_value)
+        for h in seeded.profile_history("sage", "alice")
+    ]
+    assert history == [
+        ("a", "MERGE", None, {"x": 1}),
+        ("a", "PUT", {"x": 1}, None),
+        ("b", "PUT", None, {"y": 2}),
+    ]
+    assert seeded.get_profile("sage", "bob") is None
+    seeded.erase_user("alice")
+    assert seeded.get_profile("sage", "alice") is None
+    assert seeded.profile_history("sage", "alice") == []
+
+
+def test_tokens_round_trip(seeded: Store) -> None:
+    seeded.ensure_user("alice")
+    issued, stored = issue_token("alice", TokenCreate(name="phone"), T0)
+    seeded.create_token(stored)
+    assert seeded.get_token(issued.id) == stored
+    assert [t.id for t in seeded.list_tokens("alice")] == [issued.id]
+    assert seeded.delete_token("bob", issued.id) is False
+    assert seeded.delete_token("alice", issued.id) is True
+    assert seeded.get_token(issued.id) is None
+    seeded.create_token(issue_token("alice", TokenCreate(), T0)[1])
+    seeded.erase_user("alice")
+    assert seeded.list_tokens("alice") == []

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from persona_memory.core.blocks import Block
 from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN
+from persona_memory.core.profiles import Profile, ProfileCategory, default_profile_schema
 from persona_memory.core.scope import ScopeKind
 from persona_memory.core.user_personas import Membership
 
@@ -54,6 +55,13 @@ class PersonaFields(_Model):
         description="attach the shared blocks of the user's user personas to this persona's "
         "relationships",
     )
+    profile_schema: dict[str, ProfileCategory] = Field(
+        default_factory=default_profile_schema,
+        description="the categories of the JSON profile this persona keeps about each user",
+    )
+    profile_title: str = Field(
+        default="USER MEMORY", max_length=100, description="title of the profile prompt section"
+    )
 
 
 class PersonaCreate(PersonaFields):
@@ -71,6 +79,8 @@ class PersonaUpdate(_Model):
     voice: str | None = None
     metadata: JSONObject | None = None
     attach_user_persona_blocks: bool | None = None
+    profile_schema: dict[str, ProfileCategory] | None = None
+    profile_title: str | None = Field(default=None, max_length=100)
 
 
 class Persona(PersonaCreate):
@@ -221,5 +231,6 @@ class UserExport(_Model):
     memories: list[MemoryRecord]
     history: list[MemoryHistoryEntry]
     blocks: list[Block] = Field(description="the private blocks of the user's relationships")
+    profiles: list[Profile]
     memberships: list[Membership]
     exported_at: datetime

@@ -29,8 +29,7 @@ class PersonaService:
     def update(self, persona_id: str, changes: PersonaUpdate) -> Persona:
         current = self.get(persona_id)
         given = changes.model_dump(exclude_unset=True)
-        updated = current.model_copy(update={**given, "updated_at": utcnow()})
-        updated = Persona.model_validate(updated.model_dump())
+        updated = Persona.model_validate(current.model_dump() | given | {"updated_at": utcnow()})
         self._store.replace_persona(updated)
         return updated
 

@@ -22,7 +22,9 @@ from persona_memory.core.models import (
     Relationship,
     User,
 )
+from persona_memory.core.profiles import Profile, ProfileChange, ProfileHistoryEntry
 from persona_memory.core.scope import Scope
+from persona_memory.core.tokens import StoredToken, UserToken
 from persona_memory.core.user_personas import Membership, UserPersona
 
 Vectors = npt.NDArray[np.float32]
@@ -164,7 +166,43 @@ class UserPersonaStore(Protocol):
     def memberships(self, user_id: str) -> list[Membership]: ...
 
 
-class Store(PersonaStore, UserStore, MemoryStore, BlockStore, UserPersonaStore, Protocol):
+class ProfileStore(Protocol):
+    def get_profile(self, persona_id: str, user_id: str) -> Profile | None: ...
+    def user_profiles(self, user_id: str) -> list[Profile]: ...
+    def modify_profile(
+        self,
+        persona_id: str,
+        user_id: str,
+        change: ProfileChange,
+        *,
+        event: str,
+        expected_version: int | None = None,
+    ) -> Profile:
+        """Apply ``change`` atomically (creating the relationship if needed); a stale
+        ``expected_version`` raises PreconditionFailed; each changed category is
+        recorded in the history as ``event``."""
+        ...
+
+    def profile_history(self, persona_id: str, user_id: str) -> list[ProfileHistoryEntry]: ...
+
+
+class TokenStore(Protocol):
+    def create_token(self, token: StoredToken) -> None: ...
+    def get_token(self, token_id: str) -> StoredToken | None: ...
+    def list_tokens(self, user_id: str) -> list[UserToken]: ...
+    def delete_token(self, user_id: str, token_id: str) -> bool: ...
+
+
+class Store(
+    PersonaStore,
+    UserStore,
+    MemoryStore,
+    BlockStore,
+    UserPersonaStore,
+    ProfileStore,
+    TokenStore,
+    Protocol,
+):
     """Everything a backend provides. ``close`` releases its connections."""
 
     def close(self) -> None: ...

@@ -59,6 +59,7 @@ class UserService:
                 if block.owner is BlockOwner.RELATIONSHIP
             ],
             memberships=self._store.memberships(user_id),
+            profiles=self._store.user_profiles(user_id),
             exported_at=utcnow(),
         )
 

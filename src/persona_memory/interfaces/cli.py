@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import Annotated, Any
@@ -68,12 +69,40 @@ def serve(
     from persona_memory.memory import Memory
 
     settings = _settings(database, host=host, port=port)
+    _check_exposure(settings)
     memory = Memory(settings=settings)
     if demo and load_demo(memory):
         typer.echo("loaded the demo data")
     memory.embedder.embed(["warm up"])  # load the model now, not on the first request
     typer.echo(f"database: {settings.database_url}")
     uvicorn.run(create_app(memory), host=settings.host, port=settings.port, log_level="info")
+
+
+def _check_exposure(settings: Settings) -> None:
+    """No admin key means no authentication: allow that on loopback only."""
+    if settings.admin_key is not None:
+        return
+    if not is_loopback(settings.host):
+        typer.echo(
+            f"refusing to serve on {settings.host} without an admin key: anyone could read "
+            "and erase every memory. Set PERSONA_MEMORY_ADMIN_KEY, or bind to 127.0.0.1.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    typer.echo(
+        "warning: no admin key (PERSONA_MEMORY_ADMIN_KEY) is set; the API is open to anything "
+        "on this machine.",
+        err=True,
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @app.command()

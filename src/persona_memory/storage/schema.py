@@ -71,6 +71,8 @@ personas = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("attach_user_persona_blocks", Boolean, nullable=False, server_default=true()),
+    Column("profile_schema", JSON, nullable=False),
+    Column("profile_title", String(100), nullable=False),
 )
 
 users = Table(
@@ -216,6 +218,48 @@ block_attachments = Table(
     Index("ix_block_attachments_relationship", "persona_id", "user_id"),
 )
 
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("persona_id", String(64), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("categories", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(
+        ["persona_id", "user_id"],
+        ["relationships.persona_id", "relationships.user_id"],
+        ondelete="CASCADE",
+    ),
+)
+
+profile_history = Table(
+    "profile_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("persona_id", String(64), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("event", String(20), nullable=False),
+    Column("old_value", JSON),
+    Column("new_value", JSON),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_profile_history_relationship", "persona_id", "user_id"),
+    Index("ix_profile_history_user", "user_id"),
+)
+
+user_tokens = Table(
+    "user_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(128), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime()),
+    Index("ix_user_tokens_user", "user_id"),
+)
+
 __all__ = [
     "block_attachments",
     "blocks",
@@ -224,8 +268,11 @@ __all__ = [
     "memory_tags",
     "metadata",
     "personas",
+    "profile_history",
+    "profiles",
     "relationships",
     "user_persona_members",
     "user_personas",
+    "user_tokens",
     "users",
 ]

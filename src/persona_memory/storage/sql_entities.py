@@ -19,8 +19,11 @@ from persona_memory.storage.schema import (
     memories,
     memory_history,
     personas,
+    profile_history,
+    profiles,
     relationships,
     user_persona_members,
+    user_tokens,
     users,
 )
 
@@ -57,6 +60,10 @@ class SqlEntities:
         with write_transaction(self.engine) as connection:
             connection.execute(delete(memories).where(memories.c.persona_id == persona_id))
             connection.execute(delete(blocks).where(blocks.c.persona_id == persona_id))
+            connection.execute(delete(profiles).where(profiles.c.persona_id == persona_id))
+            connection.execute(
+                delete(profile_history).where(profile_history.c.persona_id == persona_id)
+            )
             connection.execute(
                 delete(memory_history).where(memory_history.c.persona_id == persona_id)
             )
@@ -96,6 +103,9 @@ class SqlEntities:
                 return False
             connection.execute(delete(memories).where(memories.c.user_id == user_id))
             connection.execute(delete(blocks).where(blocks.c.user_id == user_id))
+            connection.execute(delete(profiles).where(profiles.c.user_id == user_id))
+            connection.execute(delete(profile_history).where(profile_history.c.user_id == user_id))
+            connection.execute(delete(user_tokens).where(user_tokens.c.user_id == user_id))
             connection.execute(
                 delete(user_persona_members).where(user_persona_members.c.user_id == user_id)
             )

@@ -8,9 +8,10 @@ from persona_memory.storage.engine import make_engine, upgrade_schema
 from persona_memory.storage.sql_blocks import SqlBlocks
 from persona_memory.storage.sql_entities import SqlEntities
 from persona_memory.storage.sql_memories import SqlMemories
+from persona_memory.storage.sql_profiles import SqlProfiles
 
 
-class SqlStore(SqlEntities, SqlMemories, SqlBlocks):
+class SqlStore(SqlEntities, SqlMemories, SqlBlocks, SqlProfiles):
     """Satisfies :class:`persona_memory.core.ports.Store`."""
 
     def __init__(self, engine: Engine) -> None:

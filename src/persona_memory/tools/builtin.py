@@ -6,7 +6,7 @@ there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,6 +51,19 @@ class CoreMemoryReplace(_Arguments):
     label: str = Field(description="Label of the memory block to edit, e.g. 'human'.")
     old_content: str = Field(min_length=1, description="Exact text to replace; must occur.")
     new_content: str = Field(description="Replacement text; empty to delete old_content.")
+
+
+class UpdateMemory(_Arguments):
+    category: str = Field(
+        description="Profile category to update, e.g. 'personal_info', 'areas_to_improve', "
+        "'knowledge_strengths' (the persona declares its own)."
+    )
+    data: dict[str, Any] = Field(description="A JSON object for that category.")
+    operation: Literal["merge", "replace"] = Field(
+        default="merge",
+        description="'merge': nested objects merge key by key, other values (lists too) "
+        "replace the old ones, null deletes a key. 'replace': the object becomes the category.",
+    )
 
 
 @default_registry.tool(NoArguments)
@@ -143,4 +156,21 @@ def _block_result(block: Block) -> ToolResult:
         "label": block.label,
         "chars": len(block.value),
         "limit": block.limit,
+    }
+
+
+@default_registry.tool(UpdateMemory)
+def update_memory(memory: Memory, context: ToolContext, args: UpdateMemory) -> ToolResult:
+    """Record what you learned about the user in their structured profile, one category
+    at a time. Use 'merge' to add or change a few keys without losing the rest (e.g. a new
+    strength keeps their personal info), 'replace' to rewrite a whole category. Keep it
+    to actionable insights: the profile goes into your prompt."""
+    persona_id, user_id = context.relationship()
+    profile = memory.profiles.update(persona_id, user_id, args.category, args.data, args.operation)
+    return {
+        "status": "success",
+        "category": args.category,
+        "operation": args.operation,
+        "value": profile.categories[args.category],
+        "version": profile.version,
     }

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from persona_memory.__about__ import __version__
+from persona_memory.interfaces.http.auth import require_admin
 from persona_memory.interfaces.http.deps import MemoryDep
 from persona_memory.interfaces.http.errors import install_error_handlers
 from persona_memory.interfaces.http.routes import (
     blocks,
+    me,
     memories,
     personas,
+    profiles,
+    tokens,
     tools,
     user_personas,
     users,
 )
 from persona_memory.memory import Memory
+
+ADMIN_ROUTERS = (personas, users, memories, blocks, user_personas, profiles, tokens, tools)
 
 
 def create_app(memory: Memory) -> FastAPI:
@@ -28,8 +34,9 @@ def create_app(memory: Memory) -> FastAPI:
     )
     app.state.memory = memory
     install_error_handlers(app)
-    for module in (personas, users, memories, blocks, user_personas, tools):
-        app.include_router(module.router, prefix="/v1")
+    for module in ADMIN_ROUTERS:
+        app.include_router(module.router, prefix="/v1", dependencies=[Depends(require_admin)])
+    app.include_router(me.router, prefix="/v1")  # each route asks for a user token
 
     @app.get("/healthz", tags=["health"])
     def healthz(memory: MemoryDep) -> dict[str, Any]:

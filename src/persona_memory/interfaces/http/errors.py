@@ -17,7 +17,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 async def _domain_error(_request: Request, error: PersonaMemoryError) -> JSONResponse:
-    return JSONResponse({"error": error.to_dict()}, status_code=error.status_code)
+    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+    return JSONResponse({"error": error.to_dict()}, status_code=error.status_code, headers=headers)
 
 
 async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -33,7 +34,13 @@ async def _validation_error(_request: Request, error: RequestValidationError) ->
 
 
 def _describe(problem: Any) -> dict[str, Any]:
-    # loc is like ("body", "text") or ("query", "limit"); the field is the rest.
     location = [str(part) for part in problem.get("loc", ())]
+    if problem.get("type") == "json_invalid":
+        # loc is ("body", <character position>)
+        detail = (problem.get("ctx") or {}).get("error", "")
+        where = location[1] if len(location) > 1 else "?"
+        message = f"the body is not valid JSON (at character {where}) {detail}".strip()
+        return {"field": "body", "message": message, "type": "json_invalid"}
+    # loc is like ("body", "text") or ("query", "limit"); the field is the rest.
     field = ".".join(location[1:]) or (location[0] if location else "body")
     return {"field": field, "message": problem.get("msg", "invalid"), "type": problem.get("type")}

@@ -1,0 +1,170 @@
+"""Structured profile memory (seed 002): one JSON document per relationship,
+split into categories that each persona declares.
+
+The rules are pure: deep merge, validation against a category's schema, and
+the prompt section. The store applies a change inside one transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+import jsonschema
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from persona_memory.core.errors import InvalidInput, PersonaMemoryError
+
+JSONObject = dict[str, Any]
+Categories = dict[str, JSONObject]
+Operation = Literal["merge", "replace"]
+ProfileChange = Callable[[Categories], Categories]
+
+
+class ProfileCategory(BaseModel):
+    """One category of a persona's profile schema."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    json_schema: JSONObject | None = Field(
+        default=None, description="optional JSON Schema the category's object must satisfy"
+    )
+
+    @field_validator("json_schema")
+    @classmethod
+    def _valid_schema(cls, value: JSONObject | None) -> JSONObject | None:
+        if value is not None:
+            try:
+                jsonschema.Draft202012Validator.check_schema(value)
+            except jsonschema.SchemaError as error:
+                raise ValueError(f"not a valid JSON Schema: {error.message}") from error
+        return value
+
+
+def default_profile_schema() -> dict[str, ProfileCategory]:
+    return {
+        "personal_info": ProfileCategory(description="Identity, preferences and goals."),
+        "areas_to_improve": ProfileCategory(description="Struggles and recurring mistakes."),
+        "knowledge_strengths": ProfileCategory(description="What the user has mastered."),
+    }
+
+
+class Profile(BaseModel):
+    persona_id: str
+    user_id: str
+    categories: Categories = Field(description="category → JSON object; empty when unset")
+    version: int = Field(description="increases with every change; the ETag")
+    updated_at: datetime | None = None
+
+
+class ProfilePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str
+    data: JSONObject
+    operation: Operation = "merge"
+
+
+class ProfileHistoryEntry(BaseModel):
+    id: int
+    persona_id: str
+    user_id: str
+    category: str
+    event: str
+    old_value: JSONObject | None
+    new_value: JSONObject | None
+    created_at: datetime
+
+
+class PreconditionFailed(PersonaMemoryError):
+    status_code = 412
+    code = "precondition_failed"
+
+    def __init__(self, expected: str, actual: int | None = None) -> None:
+        now = "" if actual is None else f' (it is at "v{actual}")'
+        super().__init__(
+            f"If-Match {expected} does not match the profile's version{now}: "
+            "read the profile again and retry",
+            field="If-Match",
+        )
+
+
+def deep_merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> JSONObject:
+    """Recursive merge: objects merge key by key; any other value (lists
+    included) replaces the old one; ``None`` deletes the key."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping):
+            current = merged.get(key)
+            merged[key] = deep_merge(current if isinstance(current, Mapping) else {}, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def check_category(
+    schema: Mapping[str, ProfileCategory], category: str, data: object
+) -> JSONObject:
+    """The data, if ``category`` is declared and ``data`` is an object that fits."""
+    if category not in schema:
+        known = ", ".join(schema) or "none"
+        raise InvalidInput(
+            f"unknown profile category {category!r}; this persona keeps: {known}",
+            field="category",
+        )
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            f"category {category!r} must be a JSON object, not {type(data).__name__}",
+            field=category,
+        )
+    spec = schema[category].json_schema
+    if spec is not None:
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(spec).iter_errors(data)
+        )
+        if error is not None:
+            where = "/".join(str(part) for part in error.absolute_path) or "(top)"
+            raise InvalidInput(
+                f"category {category!r} does not fit its schema at {where}: {error.message}",
+                field=category,
+            )
+    return data
+
+
+def apply(
+    schema: Mapping[str, ProfileCategory],
+    categories: Categories,
+    category: str,
+    data: object,
+    operation: Operation,
+) -> Categories:
+    """The categories after merging or replacing one of them (checked against schema)."""
+    check_category(schema, category, data)
+    assert isinstance(data, dict)
+    current = categories.get(category, {})
+    new = deep_merge(current, data) if operation == "merge" else copy.deepcopy(data)
+    check_category(schema, category, new)
+    return {**categories, category: new}
+
+
+def render_section(
+    title: str, schema: Mapping[str, ProfileCategory], categories: Categories
+) -> str:
+    """The profile as a compact, deterministic prompt section; "" when empty.
+
+    STUDENT MEMORY
+    personal_info: {"name": "Anna"}
+    areas_to_improve: {"grammar": ["word order"]}
+    """
+    lines = [
+        f"{name}: {json.dumps(categories[name], sort_keys=True, ensure_ascii=False)}"
+        for name in schema
+        if categories.get(name)
+    ]
+    return "\n".join([title, *lines]) if lines else ""

@@ -1,0 +1,79 @@
+"""Bearer authentication: the admin key, and user tokens that reach only /v1/me.
+
+With no admin key configured the API is open (the CLI then binds only to
+loopback); a presented credential is still checked, and a user token still
+cannot reach admin routes.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from persona_memory.core.errors import PersonaMemoryError
+from persona_memory.interfaces.http.deps import MemoryDep
+
+
+class Unauthorized(PersonaMemoryError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(PersonaMemoryError):
+    status_code = 403
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the admin, one user, or — in open mode — anybody."""
+
+    user_id: str | None = None
+    anonymous: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user_id is None
+
+
+def _principal(request: Request, memory: MemoryDep) -> Principal:
+    admin_key = memory.settings.admin_key
+    header = request.headers.get("authorization")
+    if header is None:
+        if admin_key is None:
+            return Principal(anonymous=True)
+        raise Unauthorized("missing bearer token: send 'Authorization: Bearer <key>'")
+    scheme, _, credential = header.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthorized("malformed Authorization header: use 'Bearer <key>'")
+    if admin_key is not None and hmac.compare_digest(
+        credential.encode(), admin_key.get_secret_value().encode()
+    ):
+        return Principal()
+    user_id = memory.tokens.user_for(credential)
+    if user_id is None:
+        raise Unauthorized("invalid, expired or revoked token")
+    return Principal(user_id=user_id)
+
+
+PrincipalDep = Annotated[Principal, Depends(_principal)]
+
+
+def require_admin(principal: PrincipalDep) -> None:
+    if not principal.is_admin:
+        raise Forbidden("a user token can only reach /v1/me/...")
+
+
+def require_user(principal: PrincipalDep) -> str:
+    if principal.anonymous:
+        raise Unauthorized("missing bearer token: /v1/me needs a user token")
+    if principal.user_id is None:
+        raise Forbidden("/v1/me needs a user token, not the admin key")
+    return principal.user_id
+
+
+CurrentUser = Annotated[str, Depends(require_user)]
