@@ -40,6 +40,8 @@ operations = st.lists(
 
 class Client(Protocol):
     def add(self, text: str, persona: str | None, user: str | None) -> str: ...
+    def note(self, word: str, persona: str, user: str) -> None: ...
+    def notes(self, persona: str, user: str) -> tuple[list[str], set[str]]: ...
     def listing(self, persona: str | None, user: str | None) -> list[dict[str, Any]]: ...
     def search(self, query: str, persona: str | None, user: str | None) -> list[dict[str, Any]]: ...
     def erase(self, user: str) -> None: ...
@@ -50,6 +52,8 @@ class Model:
     """What each memory id's owner is, per the writes so far."""
 
     owner: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # Words noted in each relationship's human block and profile.
+    notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def visible(self, persona: str | None, user: str | None) -> set[str]:
         allowed = {(None, None), (persona, None), (persona, user)} if persona else {(None, None)}
@@ -66,11 +70,15 @@ def run(client: Client, model: Model, ops: list[tuple[str, Any, str]], ns: str) 
         if op == "erase":
             user = f"{ns}{target}"
             model.owner = {i: o for i, o in model.owner.items() if o[1] != user}
+            model.notes = {k: v for k, v in model.notes.items() if k[1] != user}
             client.erase(user)
             continue
         persona, user = name(*target)
         if op == "add":
             model.owner[client.add(f"{word} {ns}", persona, user)] = (persona, user)
+            if persona is not None and user is not None:
+                client.note(word, persona, user)
+                model.notes.setdefault((persona, user), []).append(word)
             continue
         if user is None or persona is None:
             expected = model.visible(persona, None)
@@ -80,6 +88,10 @@ def run(client: Client, model: Model, ops: list[tuple[str, Any, str]], ns: str) 
         assert {m["id"] for m in listed} == expected
         hits = client.search(word, persona, user)
         assert {h["id"] for h in hits} <= expected
+        if persona is not None and user is not None:
+            lines, keys = client.notes(persona, user)
+            assert lines == model.notes.get((persona, user), [])
+            assert keys == set(model.notes.get((persona, user), []))
         for item in listed + hits:
             assert (item["persona_id"], item["user_id"]) in {
                 (None, None),
@@ -107,6 +119,15 @@ class SdkClient:
         if self.memory.store.get_user(user) is not None:
             self.memory.users.erase(user)
 
+    def note(self, word: str, persona: str, user: str) -> None:
+        self.memory.blocks.append(persona, user, "human", word)
+        self.memory.profiles.update(persona, user, "personal_info", {word: True})
+
+    def notes(self, persona: str, user: str) -> tuple[list[str], set[str]]:
+        human = self.memory.blocks.get(persona, user, "human").value
+        profile = self.memory.profiles.get(persona, user).categories["personal_info"]
+        return (human.splitlines(), set(profile))
+
 
 class HttpClient:
     def __init__(self, http: httpx.Client) -> None:
@@ -133,6 +154,19 @@ class HttpClient:
 
     def erase(self, user: str) -> None:
         assert self.http.delete(f"/v1/users/{user}").status_code in (204, 404)
+
+    def note(self, word: str, persona: str, user: str) -> None:
+        base = f"/v1/personas/{persona}/relationships/{user}"
+        appended = self.http.post(f"{base}/blocks/human/append", json={"content": word})
+        assert appended.status_code == 200, appended.text
+        patch = {"category": "personal_info", "data": {word: True}}
+        assert self.http.patch(f"{base}/profile", json=patch).status_code == 200
+
+    def notes(self, persona: str, user: str) -> tuple[list[str], set[str]]:
+        base = f"/v1/personas/{persona}/relationships/{user}"
+        human = self.http.get(f"{base}/blocks/human").json()["value"]
+        profile = self.http.get(f"{base}/profile").json()["categories"]["personal_info"]
+        return (human.splitlines(), set(profile))
 
 
 class World:
