@@ -85,6 +85,9 @@ def torch_module() -> Any:
 
 
 def _load_model(path: str) -> Any:
+    # The weight-loading progress bar is noise in a server's log.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         import torch
         from sentence_transformers import SentenceTransformer
