@@ -4,8 +4,7 @@ It only wires things together: a store, an embedder, the services that hold
 the rules, and the searcher. Each service is reachable as an attribute
 (``memory.personas``, ``memory.users``, ``memory.memories``, ``memory.blocks``,
 ``memory.user_personas``, ``memory.profiles``, ``memory.tokens``, ``memory.tools``);
-the most common
-calls also have shortcuts (``memory.add``, ``memory.search``).
+the most common calls also have shortcuts (``memory.add``, ``memory.search``).
 """
 
 from __future__ import annotations
