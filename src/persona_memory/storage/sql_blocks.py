@@ -33,6 +33,13 @@ class SqlBlocks:
     engine: Engine
 
     def ensure_relationship(self, persona_id: str, user_id: str) -> bool:
+        # Every block read passes here: only a missing relationship costs a write lock.
+        exists = select(relationships.c.user_id).where(
+            relationships.c.persona_id == persona_id, relationships.c.user_id == user_id
+        )
+        with self.engine.connect() as connection:
+            if connection.execute(exists).first() is not None:
+                return False
         with write_transaction(self.engine) as connection:
             return ensure_relationship(connection, persona_id, user_id, utcnow())
 
