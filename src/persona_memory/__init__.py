@@ -3,43 +3,40 @@
 from persona_memory.__about__ import __version__
 from persona_memory.config import Settings
 from persona_memory.core.blocks import Block, BlockNotFound, BlockOwner, BlockReadOnly, LabelTaken
+from persona_memory.core.caller import Caller
 from persona_memory.core.errors import (
     AlreadyExists,
     ConflictError,
+    Forbidden,
     InvalidInput,
-    MemoryNotFound,
     NotFoundError,
     PersonaMemoryError,
-    PersonaNotFound,
-    RelationshipNotFound,
     TextTooLong,
-    UserNotFound,
 )
-from persona_memory.core.models import (
+from persona_memory.core.memories import (
     HistoryEvent,
     MemoryCreate,
     MemoryHistoryEntry,
+    MemoryNotFound,
     MemoryRecord,
     MemoryUpdate,
-    Persona,
-    PersonaCreate,
-    PersonaUpdate,
-    Relationship,
-    RelationshipUpdate,
     SearchFilters,
     SearchHit,
     SearchRequest,
     SearchResults,
-    User,
-    UserCreate,
-    UserExport,
 )
+from persona_memory.core.personas import Persona, PersonaCreate, PersonaNotFound, PersonaUpdate
 from persona_memory.core.profiles import (
     PreconditionFailed,
     Profile,
     ProfileCategory,
     ProfileHistoryEntry,
     ProfilePatch,
+)
+from persona_memory.core.relationships import (
+    Relationship,
+    RelationshipNotFound,
+    RelationshipUpdate,
 )
 from persona_memory.core.scope import Scope, ScopeKind
 from persona_memory.core.tokens import IssuedToken, TokenCreate, UserToken
@@ -50,6 +47,7 @@ from persona_memory.core.user_personas import (
     UserPersonaDetail,
     UserPersonaNotFound,
 )
+from persona_memory.core.users import User, UserCreate, UserExport, UserNotFound
 from persona_memory.memory import Memory
 from persona_memory.tools import ToolContext
 
@@ -59,7 +57,9 @@ __all__ = [
     "BlockNotFound",
     "BlockOwner",
     "BlockReadOnly",
+    "Caller",
     "ConflictError",
+    "Forbidden",
     "HistoryEvent",
     "InvalidInput",
     "IssuedToken",

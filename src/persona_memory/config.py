@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Reciprocal-rank-fusion constant for hybrid search; smaller favours top ranks.",
     )
+    vector_cache_mb: int = Field(
+        default=512,
+        ge=1,
+        description="SQLite: memory for the in-process vector index (least recently used "
+        "scopes are dropped beyond it and reloaded when searched).",
+    )
     max_text_chars: int = Field(
         default=16_000, ge=1, description="Longest memory text accepted; longer gets 413."
     )

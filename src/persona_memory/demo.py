@@ -6,7 +6,10 @@ friend), Björn (teacher) and Pi (analytics agent). Loading is idempotent.
 
 from __future__ import annotations
 
-from persona_memory.core.models import MemoryCreate, PersonaCreate, RelationshipUpdate
+from persona_memory.core.errors import AlreadyExists
+from persona_memory.core.memories import MemoryCreate
+from persona_memory.core.personas import PersonaCreate
+from persona_memory.core.relationships import RelationshipUpdate
 from persona_memory.memory import Memory
 
 PERSONAS = [
@@ -150,12 +153,14 @@ MEMORIES = [
 
 def load_demo(memory: Memory) -> bool:
     """Load the demo data unless it is already there. Returns True if it loaded."""
-    if memory.store.get_persona("sage") is not None:
+    try:
+        memory.personas.create(PERSONAS[0])
+    except AlreadyExists:
         return False
-    for persona in PERSONAS:
+    for persona in PERSONAS[1:]:
         memory.personas.create(persona)
     for persona_id, user_id, relationship in RELATIONSHIPS:
-        memory.users.put_relationship(persona_id, user_id, relationship)
+        memory.relationships.put(persona_id, user_id, relationship)
     memory.memories.add_many(MEMORIES)
     # Seed 000's demo users, served by Pi, each in their user persona.
     memory.user_personas.join("sarah", "qsr_real_estate")

@@ -2,34 +2,40 @@
 
 It only wires things together: a store, an embedder, the services that hold
 the rules, and the searcher. Each service is reachable as an attribute
-(``memory.personas``, ``memory.users``, ``memory.memories``, ``memory.blocks``,
-``memory.user_personas``, ``memory.profiles``, ``memory.tokens``, ``memory.tools``);
-the most common calls also have shortcuts (``memory.add``, ``memory.search``).
+(``memory.personas``, ``memory.users``, ``memory.relationships``,
+``memory.memories``, ``memory.blocks``, ``memory.user_personas``,
+``memory.profiles``, ``memory.tokens``, ``memory.tools``); the most common
+calls also have shortcuts (``memory.add``, ``memory.add_many``,
+``memory.search``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from persona_memory.config import Settings
 from persona_memory.core.block_service import BlockService
-from persona_memory.core.memories import MemoryService, memory_query
-from persona_memory.core.models import (
+from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.memories import (
     MemoryCreate,
     MemoryRecord,
     SearchFilters,
     SearchMode,
     SearchRequest,
     SearchResults,
+    memory_query,
 )
-from persona_memory.core.personas import PersonaService
+from persona_memory.core.memory_service import MemoryService
+from persona_memory.core.persona_service import PersonaService
 from persona_memory.core.ports import Embedder, Store
 from persona_memory.core.profile_service import ProfileService
+from persona_memory.core.relationship_service import RelationshipService
 from persona_memory.core.token_service import TokenService
 from persona_memory.core.user_persona_service import UserPersonaService
-from persona_memory.core.users import UserService
+from persona_memory.core.user_service import UserService
 from persona_memory.providers.registry import embedder_from_settings
 from persona_memory.retrieval import HybridSearcher
 from persona_memory.storage import open_store
@@ -38,7 +44,8 @@ from persona_memory.tools import builtin as _builtin_tools  # noqa: F401 - regis
 
 
 class Memory:
-    """Open a memory database (a SQLite path or a database URL)."""
+    """Open a memory database: a SQLite path, ``":memory:"`` (a temporary file
+    removed on close), or a database URL (``postgresql+psycopg://...``)."""
 
     def __init__(
         self,
@@ -49,10 +56,13 @@ class Memory:
         store: Store | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.store = store or open_store(database or self.settings.database_url)
+        self.store = store or open_store(
+            database or self.settings.database_url, vector_cache_mb=self.settings.vector_cache_mb
+        )
         self.embedder = embedder or embedder_from_settings(self.settings)
         self.personas = PersonaService(self.store)
         self.users = UserService(self.store)
+        self.relationships = RelationshipService(self.store)
         self.memories = MemoryService(self.store, self.embedder, self.settings.max_text_chars)
         self.blocks = BlockService(self.store)
         self.user_personas = UserPersonaService(self.store)
@@ -72,6 +82,10 @@ class Memory:
         """Remember ``text`` for (persona, user), the persona, or everyone."""
         data = MemoryCreate(text=text, persona_id=persona_id, user_id=user_id, **fields)
         return self.memories.add(data)
+
+    def add_many(self, items: Iterable[MemoryCreate | dict[str, Any]]) -> list[MemoryRecord]:
+        """Remember many at once: embedded in batches, written in one transaction."""
+        return self.memories.add_many([MemoryCreate.model_validate(item) for item in items])
 
     def search(
         self,
@@ -94,7 +108,9 @@ class Memory:
         )
         return self.run_search(request)
 
-    def run_search(self, request: SearchRequest) -> SearchResults:
+    def run_search(self, request: SearchRequest, *, caller: Caller = ADMIN) -> SearchResults:
+        if request.user_id is not None:
+            caller.check_user(request.user_id)
         scoped = memory_query(request.persona_id, request.user_id, request.filters)
         hits = self.searcher.search(request.query, scoped, limit=request.limit, mode=request.mode)
         return SearchResults(results=hits)

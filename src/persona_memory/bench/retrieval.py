@@ -20,7 +20,8 @@ from typing import get_args
 
 from persona_memory.bench.locomo import Conversation, load_locomo
 from persona_memory.config import Settings
-from persona_memory.core.models import MemoryCreate, PersonaCreate, SearchHit, SearchMode
+from persona_memory.core.memories import MemoryCreate, SearchHit, SearchMode
+from persona_memory.core.personas import PersonaCreate
 from persona_memory.memory import Memory
 
 PERSONA = "locomo"

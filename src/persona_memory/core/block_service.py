@@ -1,65 +1,147 @@
-"""Blocks as seen through one relationship: read, edit, attach, detach."""
+"""Blocks as seen through one relationship: read, edit, attach, detach.
+
+Reads never create anything: a relationship that does not exist is a 404.
+Edits open the relationship if needed, then change the block under its row
+lock, so concurrent appends to one shared block all land.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
+from persona_memory.core.base import utcnow
 from persona_memory.core.blocks import (
+    PERSONA_BLOCK_PREFIX,
     Block,
     BlockNotFound,
+    LabelTaken,
     appended,
+    persona_block,
     replaced,
     with_value,
 )
-from persona_memory.core.ids import check_persona_id, check_user_id
-from persona_memory.core.models import utcnow
-from persona_memory.core.ports import Store
+from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.persona_service import require_persona
+from persona_memory.core.ports import Store, Transaction
+from persona_memory.core.relationship_service import open_relationship, require_relationship
+
+Edit = Callable[[Block, datetime], Block]
 
 
 class BlockService:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def attached(self, persona_id: str, user_id: str) -> list[Block]:
-        """The relationship's blocks, creating the relationship on first use."""
-        self._store.ensure_relationship(check_persona_id(persona_id), check_user_id(user_id))
-        return self._store.attached_blocks(persona_id, user_id)
+    def attached(self, persona_id: str, user_id: str, *, caller: Caller = ADMIN) -> list[Block]:
+        """The relationship's blocks: ``persona`` (rendered, read-only), its private
+        ones, then any shared ones."""
+        caller.check_relationship(persona_id, user_id)
+        with self._store.read() as tx:
+            require_relationship(tx, persona_id, user_id)
+            return attached_blocks(tx, persona_id, user_id)
 
-    def get(self, persona_id: str, user_id: str, label: str) -> Block:
-        for block in self.attached(persona_id, user_id):
-            if block.label == label:
-                return block
-        raise BlockNotFound(f"labelled {label!r} is attached to ({persona_id}, {user_id})")
+    def get(self, persona_id: str, user_id: str, label: str, *, caller: Caller = ADMIN) -> Block:
+        caller.check_relationship(persona_id, user_id)
+        with self._store.read() as tx:
+            require_relationship(tx, persona_id, user_id)
+            return _labelled(attached_blocks(tx, persona_id, user_id), persona_id, user_id, label)
 
     def get_by_id(self, block_id: str) -> Block:
-        block = self._store.get_block(block_id)
-        if block is None:
-            raise BlockNotFound(f"with id {block_id!r}")
-        return block
+        with self._store.read() as tx:
+            return _block_by_id(tx, block_id)
 
-    def set_value(self, persona_id: str, user_id: str, label: str, value: str) -> Block:
-        block = self.get(persona_id, user_id, label)
-        return self._store.modify_block(block.id, lambda b: with_value(b, value, utcnow()))
+    def set_value(
+        self, persona_id: str, user_id: str, label: str, value: str, *, caller: Caller = ADMIN
+    ) -> Block:
+        return self._edit(
+            persona_id, user_id, label, lambda b, now: with_value(b, value, now), caller
+        )
 
-    def append(self, persona_id: str, user_id: str, label: str, content: str) -> Block:
-        block = self.get(persona_id, user_id, label)
-        return self._store.modify_block(block.id, lambda b: appended(b, content, utcnow()))
+    def append(
+        self, persona_id: str, user_id: str, label: str, content: str, *, caller: Caller = ADMIN
+    ) -> Block:
+        return self._edit(
+            persona_id, user_id, label, lambda b, now: appended(b, content, now), caller
+        )
 
-    def replace(self, persona_id: str, user_id: str, label: str, old: str, new: str) -> Block:
-        block = self.get(persona_id, user_id, label)
-        return self._store.modify_block(block.id, lambda b: replaced(b, old, new, utcnow()))
+    def replace(
+        self,
+        persona_id: str,
+        user_id: str,
+        label: str,
+        old: str,
+        new: str,
+        *,
+        caller: Caller = ADMIN,
+    ) -> Block:
+        return self._edit(
+            persona_id, user_id, label, lambda b, now: replaced(b, old, new, now), caller
+        )
 
     def attach(self, block_id: str, persona_id: str, user_id: str) -> Block:
         """Attach a block to a relationship; attaching twice changes nothing."""
-        block = self.get_by_id(block_id)
-        self._store.ensure_relationship(check_persona_id(persona_id), check_user_id(user_id))
-        self._store.attach_block(block_id, persona_id, user_id)
+        with self._store.transaction() as tx:
+            block = _block_by_id(tx, block_id, for_update=True)
+            now = utcnow()
+            open_relationship(tx, persona_id, user_id, now, lock=True)
+            clash = [
+                b
+                for b in attached_blocks(tx, persona_id, user_id)
+                if b.label == block.label and b.id != block.id
+            ]
+            if clash:
+                raise LabelTaken(block.label)
+            if block.id.startswith(PERSONA_BLOCK_PREFIX):
+                raise BlockNotFound(f"{block_id!r} that can be attached: it is rendered")
+            tx.attach_block(block.id, persona_id, user_id, now)
         return block
 
     def detach(self, block_id: str, persona_id: str, user_id: str) -> None:
-        self.get_by_id(block_id)
-        if not self._store.detach_block(block_id, persona_id, user_id):
-            raise BlockNotFound(f"{block_id!r} is attached to ({persona_id}, {user_id})")
+        with self._store.transaction() as tx:
+            _block_by_id(tx, block_id)
+            if not tx.detach_block(block_id, persona_id, user_id):
+                raise BlockNotFound(f"{block_id!r} is attached to ({persona_id}, {user_id})")
 
     def relationships(self, block_id: str) -> list[tuple[str, str]]:
         """Every (persona_id, user_id) the block is attached to."""
-        self.get_by_id(block_id)
-        return self._store.block_relationships(block_id)
+        with self._store.read() as tx:
+            _block_by_id(tx, block_id)
+            return tx.block_relationships(block_id)
+
+    def _edit(self, persona_id: str, user_id: str, label: str, edit: Edit, caller: Caller) -> Block:
+        caller.check_relationship(persona_id, user_id)
+        with self._store.transaction() as tx:
+            now = utcnow()
+            open_relationship(tx, persona_id, user_id, now)
+            found = _labelled(attached_blocks(tx, persona_id, user_id), persona_id, user_id, label)
+            # Re-read under the row lock: the value read above may already be stale.
+            current = _block_by_id(tx, found.id, for_update=True)
+            block = edit(current, now)
+            tx.update_block(block)
+        return block
+
+
+def attached_blocks(tx: Transaction, persona_id: str, user_id: str) -> list[Block]:
+    return [
+        persona_block(require_persona(tx, persona_id)),
+        *tx.attached_blocks(persona_id, user_id),
+    ]
+
+
+def _labelled(blocks: list[Block], persona_id: str, user_id: str, label: str) -> Block:
+    for block in blocks:
+        if block.label == label:
+            return block
+    raise BlockNotFound(f"labelled {label!r} is attached to ({persona_id}, {user_id})")
+
+
+def _block_by_id(tx: Transaction, block_id: str, *, for_update: bool = False) -> Block:
+    if block_id.startswith(PERSONA_BLOCK_PREFIX):
+        persona = tx.get_persona(block_id.removeprefix(PERSONA_BLOCK_PREFIX))
+        if persona is not None:
+            return persona_block(persona)
+    block = tx.get_block(block_id, for_update=for_update)
+    if block is None:
+        raise BlockNotFound(f"with id {block_id!r}")
+    return block

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from persona_memory.core.errors import ConflictError, InvalidInput, NotFoundError, TextTooLong
 from persona_memory.core.ids import new_memory_id
+from persona_memory.core.personas import Persona
 
 DEFAULT_BLOCK_LIMIT = 5000
 LABEL_PATTERN = r"^[a-z0-9][a-z0-9_]{0,99}$"
@@ -53,8 +54,12 @@ HUMAN_DESCRIPTION = (
 
 
 class BlockOwner(StrEnum):
+    PERSONA = "persona"
     RELATIONSHIP = "relationship"
     USER_PERSONA = "user_persona"
+
+
+PERSONA_BLOCK_PREFIX = "persona:"
 
 
 class Block(BaseModel):
@@ -141,17 +146,36 @@ def replaced(block: Block, old: str, new: str, now: datetime) -> Block:
     return with_value(block, block.value.replace(old, new), now)
 
 
-def private_blocks(persona_id: str, user_id: str, core_prompt: str, now: datetime) -> list[Block]:
-    """The blocks every new relationship (agent instance) starts with."""
+def persona_block(persona: Persona) -> Block:
+    """The read-only ``persona`` block, rendered from the persona itself.
 
-    def block(label: str, value: str, description: str, *, read_only: bool = False) -> Block:
+    It is never stored per relationship: the persona's core prompt has one
+    home, so an edit to it reaches every relationship at once.
+    """
+    return Block(
+        id=PERSONA_BLOCK_PREFIX + persona.id,
+        label=PERSONA_LABEL,
+        value=persona.core_system_prompt,
+        limit=max(DEFAULT_BLOCK_LIMIT, len(persona.core_system_prompt)),
+        description=PERSONA_DESCRIPTION,
+        read_only=True,
+        owner=BlockOwner.PERSONA,
+        persona_id=persona.id,
+        created_at=persona.created_at,
+        updated_at=persona.updated_at,
+    )
+
+
+def private_blocks(persona_id: str, user_id: str, now: datetime) -> list[Block]:
+    """The stored blocks every new relationship (agent instance) starts with."""
+
+    def block(label: str, value: str, description: str) -> Block:
         return Block(
             id=new_memory_id(),
             label=label,
             value=value,
             limit=max(DEFAULT_BLOCK_LIMIT, len(value)),
             description=description,
-            read_only=read_only,
             owner=BlockOwner.RELATIONSHIP,
             persona_id=persona_id,
             user_id=user_id,
@@ -160,7 +184,6 @@ def private_blocks(persona_id: str, user_id: str, core_prompt: str, now: datetim
         )
 
     return [
-        block(PERSONA_LABEL, core_prompt, PERSONA_DESCRIPTION, read_only=True),
         block(HUMAN_LABEL, "", HUMAN_DESCRIPTION),
         block(USER_PERSONA_PROFILE_LABEL, "", USER_PERSONA_PROFILE_DESCRIPTION),
     ]

@@ -1,7 +1,9 @@
-"""One exception hierarchy; each error knows its HTTP status.
+"""The base of the exception hierarchy; each error knows its HTTP status.
 
 Every error names the problem (and, where there is one, the field) so that a
-caller can act on it without reading our code.
+caller can act on it without reading our code. Errors that belong to one
+concept (``PersonaNotFound``, ``BlockReadOnly``...) live in that concept's
+module and derive from these.
 """
 
 from __future__ import annotations
@@ -30,32 +32,11 @@ class NotFoundError(PersonaMemoryError):
     code = "not_found"
 
 
-class PersonaNotFound(NotFoundError):
-    code = "persona_not_found"
+class Forbidden(PersonaMemoryError):
+    """The caller is known but may not act on this (another user's data)."""
 
-    def __init__(self, persona_id: str) -> None:
-        super().__init__(f"persona {persona_id!r} does not exist", field="persona_id")
-
-
-class UserNotFound(NotFoundError):
-    code = "user_not_found"
-
-    def __init__(self, user_id: str) -> None:
-        super().__init__(f"user {user_id!r} does not exist", field="user_id")
-
-
-class RelationshipNotFound(NotFoundError):
-    code = "relationship_not_found"
-
-    def __init__(self, persona_id: str, user_id: str) -> None:
-        super().__init__(f"persona {persona_id!r} has no relationship with user {user_id!r}")
-
-
-class MemoryNotFound(NotFoundError):
-    code = "memory_not_found"
-
-    def __init__(self, memory_id: str) -> None:
-        super().__init__(f"memory {memory_id!r} does not exist", field="memory_id")
+    status_code = 403
+    code = "forbidden"
 
 
 class ConflictError(PersonaMemoryError):

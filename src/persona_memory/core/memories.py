@@ -1,136 +1,172 @@
-"""Semantic memories: the one write path, with its checks, and plain reads.
+"""Semantic memories: facts in one scope, their history, and how they are searched.
 
-Every write goes through :class:`MemoryService`: it validates the owner scope,
-the size limit and the persona's existence before the store sees anything,
-and the store writes the memory, its history and its indexes in one
-transaction.
+The rules here are pure; :mod:`persona_memory.core.memory_service` runs them
+inside one transaction per operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Literal
 
-from persona_memory.core.errors import InvalidInput, MemoryNotFound, PersonaNotFound, TextTooLong
-from persona_memory.core.ids import new_memory_id
-from persona_memory.core.models import (
-    MemoryCreate,
-    MemoryHistoryEntry,
-    MemoryRecord,
-    MemoryUpdate,
-    SearchFilters,
-    utcnow,
-)
-from persona_memory.core.ports import Embedder, Embedding, MemoryQuery, Store
-from persona_memory.core.scope import Scope, visible_scopes
+from pydantic import Field, field_validator
 
-Progress = Callable[[int], None]
+from persona_memory.core.base import JSONObject, Model, UTCDatetime
+from persona_memory.core.errors import InvalidInput, NotFoundError, TextTooLong
+from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN, new_memory_id
+from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
 
 
-class MemoryService:
-    def __init__(self, store: Store, embedder: Embedder, max_text_chars: int = 16_000) -> None:
-        self._store = store
-        self._embedder = embedder
-        self._max_text_chars = max_text_chars
+class MemoryCreate(Model):
+    """A fact to remember. Persona + user: a relationship memory; persona
+    alone: the persona's own; neither: global."""
 
-    # --- writes ------------------------------------------------------------
+    text: str = Field(min_length=1)
+    persona_id: str | None = Field(default=None, pattern=PERSONA_ID_PATTERN)
+    user_id: str | None = Field(default=None, pattern=USER_ID_PATTERN)
+    category: str | None = Field(default=None, max_length=100)
+    tags: list[str] = Field(default_factory=list)
+    importance: int = Field(default=5, ge=1, le=10)
+    metadata: JSONObject = Field(default_factory=dict)
+    source: str = Field(default="api", max_length=100)
+    valid_from: UTCDatetime | None = None
+    valid_to: UTCDatetime | None = None
 
-    def add(self, data: MemoryCreate) -> MemoryRecord:
-        return self.add_many([data])[0]
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text must not be blank")
+        return value
 
-    def add_many(self, items: Sequence[MemoryCreate]) -> list[MemoryRecord]:
-        """Validate all, embed in one batch, then write all in one transaction."""
-        records = [self._new_record(item) for item in items]
-        for persona_id in {r.persona_id for r in records if r.persona_id is not None}:
-            if self._store.get_persona(persona_id) is None:
-                raise PersonaNotFound(persona_id)
-        vectors = self._embedder.embed([record.text for record in records])
-        model = self._embedder.model_name
-        self._store.add_memories(
-            [
-                (record, Embedding(model, vector))
-                for record, vector in zip(records, vectors, strict=True)
-            ]
-        )
-        return records
 
-    def update(self, memory_id: str, changes: MemoryUpdate) -> MemoryRecord:
-        current = self.get(memory_id)
-        given = changes.model_dump(exclude_unset=True)
-        if "text" in given:
-            self._check_text(given["text"])
-        updated = MemoryRecord.model_validate(
-            current.model_dump() | given | {"updated_at": utcnow()}
-        )
-        _check_validity(updated.valid_from, updated.valid_to)
-        embedding = None
-        if updated.text != current.text:
-            vector = self._embedder.embed([updated.text])[0]
-            embedding = Embedding(self._embedder.model_name, vector)
-        self._store.update_memory(updated, embedding)
-        return updated
+class MemoryBatch(Model):
+    """Many memories in one request: embedded in batches, written in one transaction."""
 
-    def delete(self, memory_id: str) -> None:
-        if not self._store.delete_memory(memory_id):
-            raise MemoryNotFound(memory_id)
+    memories: list[MemoryCreate] = Field(min_length=1, max_length=1000)
 
-    def reindex(self, batch_size: int = 256, progress: Progress | None = None) -> int:
-        """Re-embed every memory whose vector is missing or from another model."""
-        model, done = self._embedder.model_name, 0
-        while batch := self._store.memories_to_embed(model, batch_size):
-            vectors = self._embedder.embed([memory.text for memory in batch])
-            self._store.set_embeddings(
-                [(m.id, Embedding(model, v)) for m, v in zip(batch, vectors, strict=True)]
+
+class MemoryUpdate(Model):
+    """A partial update of a memory; its scope never changes."""
+
+    text: str | None = Field(default=None, min_length=1)
+    category: str | None = Field(default=None, max_length=100)
+    tags: list[str] | None = None
+    importance: int | None = Field(default=None, ge=1, le=10)
+    metadata: JSONObject | None = None
+    valid_from: UTCDatetime | None = None
+    valid_to: UTCDatetime | None = None
+
+
+class MemoryRecord(Model):
+    id: str
+    text: str
+    scope: ScopeKind
+    persona_id: str | None
+    user_id: str | None
+    category: str | None
+    tags: list[str]
+    importance: int
+    metadata: JSONObject
+    source: str
+    created_at: datetime
+    updated_at: datetime
+    valid_from: UTCDatetime | None = None
+    valid_to: UTCDatetime | None = None
+
+    @property
+    def owner(self) -> Scope:
+        return Scope(self.scope, self.persona_id, self.user_id)
+
+
+class HistoryEvent(StrEnum):
+    ADD = "ADD"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+class MemoryHistoryEntry(Model):
+    id: int
+    memory_id: str
+    event: HistoryEvent
+    old_value: JSONObject | None
+    new_value: JSONObject | None
+    created_at: datetime
+
+
+class MemoryNotFound(NotFoundError):
+    code = "memory_not_found"
+
+    def __init__(self, memory_id: str) -> None:
+        super().__init__(f"memory {memory_id!r} does not exist", field="memory_id")
+
+
+# --- search ----------------------------------------------------------------
+
+SearchMode = Literal["hybrid", "text", "vector"]
+
+
+class SearchFilters(Model):
+    scope: list[ScopeKind] | None = Field(
+        default=None, description="restrict to these of the visible scopes"
+    )
+    category: str | None = None
+    tags: list[str] | None = Field(default=None, description="memories carrying any of these")
+    created_after: UTCDatetime | None = None
+    created_before: UTCDatetime | None = None
+    valid_at: UTCDatetime | None = Field(
+        default=None, description="only memories valid at this instant (valid_from/valid_to)"
+    )
+    min_importance: int | None = Field(default=None, ge=1, le=10)
+
+
+class SearchRequest(Model):
+    query: str = Field(min_length=1)
+    persona_id: str | None = Field(default=None, pattern=PERSONA_ID_PATTERN)
+    user_id: str | None = Field(default=None, pattern=USER_ID_PATTERN)
+    limit: int = Field(default=10, ge=1, le=200)
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    mode: SearchMode = "hybrid"
+
+
+class SearchHit(MemoryRecord):
+    score: float = Field(description="fused relevance, higher is better")
+    text_rank: int | None = Field(default=None, description="1-based BM25 rank, if matched")
+    vector_rank: int | None = Field(default=None, description="1-based dense rank, if matched")
+
+
+class SearchResults(Model):
+    results: list[SearchHit]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryQuery:
+    """Which memories a read may touch: the scopes first, then the filters."""
+
+    scopes: tuple[Scope, ...]
+    category: str | None = None
+    tags: tuple[str, ...] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    valid_at: datetime | None = None
+    min_importance: int | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything beyond the scopes narrows the query."""
+        return any(
+            value is not None
+            for value in (
+                self.category,
+                self.tags,
+                self.created_after,
+                self.created_before,
+                self.valid_at,
+                self.min_importance,
             )
-            done += len(batch)
-            if progress is not None:
-                progress(len(batch))
-        return done
-
-    # --- reads -------------------------------------------------------------
-
-    def get(self, memory_id: str) -> MemoryRecord:
-        memory = self._store.get_memory(memory_id)
-        if memory is None:
-            raise MemoryNotFound(memory_id)
-        return memory
-
-    def all(
-        self,
-        *,
-        persona_id: str | None = None,
-        user_id: str | None = None,
-        filters: SearchFilters | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[MemoryRecord]:
-        query = memory_query(persona_id, user_id, filters or SearchFilters())
-        return self._store.list_memories(query, limit=limit, offset=offset)
-
-    def history(self, memory_id: str) -> list[MemoryHistoryEntry]:
-        entries = self._store.memory_history(memory_id)
-        if not entries:
-            raise MemoryNotFound(memory_id)
-        return entries
-
-    # --- checks ------------------------------------------------------------
-
-    def _new_record(self, data: MemoryCreate) -> MemoryRecord:
-        self._check_text(data.text)
-        _check_validity(data.valid_from, data.valid_to)
-        scope = Scope.for_owner(data.persona_id, data.user_id)
-        now = utcnow()
-        return MemoryRecord(
-            **data.model_dump(),
-            id=new_memory_id(),
-            scope=scope.kind,
-            created_at=now,
-            updated_at=now,
         )
-
-    def _check_text(self, text: str) -> None:
-        if len(text) > self._max_text_chars:
-            raise TextTooLong(len(text), self._max_text_chars)
 
 
 def memory_query(
@@ -142,9 +178,9 @@ def memory_query(
         wanted = set(filters.scope)
         scopes = [scope for scope in scopes if scope.kind in wanted]
     return MemoryQuery(
-        scopes=scopes,
+        scopes=tuple(scopes),
         category=filters.category,
-        tags=filters.tags,
+        tags=tuple(filters.tags) if filters.tags else None,
         created_after=filters.created_after,
         created_before=filters.created_before,
         valid_at=filters.valid_at,
@@ -152,6 +188,36 @@ def memory_query(
     )
 
 
-def _check_validity(valid_from: datetime | None, valid_to: datetime | None) -> None:
+# --- rules -----------------------------------------------------------------
+
+
+def new_record(data: MemoryCreate, now: datetime, max_chars: int) -> MemoryRecord:
+    """A checked record for ``data``, in the scope its persona and user name."""
+    check_text(data.text, max_chars)
+    check_validity(data.valid_from, data.valid_to)
+    scope = Scope.for_owner(data.persona_id, data.user_id)
+    return MemoryRecord(
+        **data.model_dump(), id=new_memory_id(), scope=scope.kind, created_at=now, updated_at=now
+    )
+
+
+def changed(
+    record: MemoryRecord, changes: MemoryUpdate, now: datetime, max_chars: int
+) -> MemoryRecord:
+    """The record with the given fields changed; its scope never changes."""
+    given = changes.model_dump(exclude_unset=True)
+    if "text" in given:
+        check_text(given["text"], max_chars)
+    new = MemoryRecord.model_validate(record.model_dump() | given | {"updated_at": now})
+    check_validity(new.valid_from, new.valid_to)
+    return new
+
+
+def check_text(text: str, max_chars: int) -> None:
+    if len(text) > max_chars:
+        raise TextTooLong(len(text), max_chars)
+
+
+def check_validity(valid_from: datetime | None, valid_to: datetime | None) -> None:
     if valid_from is not None and valid_to is not None and valid_to <= valid_from:
         raise InvalidInput("valid_to must be after valid_from", field="valid_to")

@@ -2,38 +2,72 @@
 
 from __future__ import annotations
 
-from persona_memory.core.errors import PersonaNotFound
-from persona_memory.core.models import Persona, PersonaCreate, PersonaUpdate, utcnow
-from persona_memory.core.ports import PersonaStore
+from datetime import datetime
+
+from pydantic import Field
+
+from persona_memory.core.base import JSONObject, Model
+from persona_memory.core.errors import NotFoundError
+from persona_memory.core.ids import PERSONA_ID_PATTERN
+from persona_memory.core.profiles import ProfileCategory, default_profile_schema
 
 
-class PersonaService:
-    def __init__(self, store: PersonaStore) -> None:
-        self._store = store
+class PersonaFields(Model):
+    """Everything about a persona but its id; shared by create and read."""
 
-    def create(self, data: PersonaCreate) -> Persona:
-        now = utcnow()
-        persona = Persona(**data.model_dump(), created_at=now, updated_at=now)
-        self._store.create_persona(persona)
-        return persona
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    core_system_prompt: str = ""
+    personality_traits: dict[str, str] = Field(default_factory=dict)
+    behavioral_rules: list[str] = Field(default_factory=list)
+    voice: str | None = None
+    metadata: JSONObject = Field(default_factory=dict)
+    attach_user_persona_blocks: bool = Field(
+        default=True,
+        description="attach the shared blocks of the user's user personas to this persona's "
+        "relationships",
+    )
+    profile_schema: dict[str, ProfileCategory] = Field(
+        default_factory=default_profile_schema,
+        description="the categories of the JSON profile this persona keeps about each user",
+    )
+    profile_title: str = Field(
+        default="USER MEMORY", max_length=100, description="title of the profile prompt section"
+    )
 
-    def get(self, persona_id: str) -> Persona:
-        persona = self._store.get_persona(persona_id)
-        if persona is None:
-            raise PersonaNotFound(persona_id)
-        return persona
 
-    def all(self) -> list[Persona]:
-        return self._store.list_personas()
+class PersonaCreate(PersonaFields):
+    id: str = Field(pattern=PERSONA_ID_PATTERN, description="slug, e.g. 'sage'")
 
-    def update(self, persona_id: str, changes: PersonaUpdate) -> Persona:
-        current = self.get(persona_id)
-        given = changes.model_dump(exclude_unset=True)
-        updated = Persona.model_validate(current.model_dump() | given | {"updated_at": utcnow()})
-        self._store.replace_persona(updated)
-        return updated
 
-    def delete(self, persona_id: str) -> None:
-        """Delete the persona with its own memories and its relationships."""
-        if not self._store.delete_persona(persona_id):
-            raise PersonaNotFound(persona_id)
+class PersonaUpdate(Model):
+    """A partial update: only the fields given change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = None
+    core_system_prompt: str | None = None
+    personality_traits: dict[str, str] | None = None
+    behavioral_rules: list[str] | None = None
+    voice: str | None = None
+    metadata: JSONObject | None = None
+    attach_user_persona_blocks: bool | None = None
+    profile_schema: dict[str, ProfileCategory] | None = None
+    profile_title: str | None = Field(default=None, max_length=100)
+
+
+class Persona(PersonaCreate):
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonaNotFound(NotFoundError):
+    code = "persona_not_found"
+
+    def __init__(self, persona_id: str) -> None:
+        super().__init__(f"persona {persona_id!r} does not exist", field="persona_id")
+
+
+def updated(persona: Persona, changes: PersonaUpdate, now: datetime) -> Persona:
+    """The persona with the given fields changed (re-validated as a whole)."""
+    given = changes.model_dump(exclude_unset=True)
+    return Persona.model_validate(persona.model_dump() | given | {"updated_at": now})

@@ -2,30 +2,33 @@
 
 A storage backend or an embedding provider is one class that satisfies one of
 these; nothing else in the domain knows which one it got.
+
+Every public operation runs in one :class:`Transaction`: services open it with
+``with store.transaction() as tx:`` (reads, checks and writes that happen whole
+or not at all; concurrent read-modify-writes never lose an update) or
+``with store.read() as tx:`` (a consistent snapshot that never writes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-from persona_memory.core.blocks import Block, BlockChange
-from persona_memory.core.models import (
-    MemoryHistoryEntry,
-    MemoryRecord,
-    Persona,
-    Relationship,
-    User,
-)
-from persona_memory.core.profiles import Profile, ProfileChange, ProfileHistoryEntry
-from persona_memory.core.scope import Scope
-from persona_memory.core.tokens import StoredToken, UserToken
-from persona_memory.core.user_personas import Membership, UserPersona
+if TYPE_CHECKING:
+    from persona_memory.core.blocks import Block
+    from persona_memory.core.memories import MemoryHistoryEntry, MemoryQuery, MemoryRecord
+    from persona_memory.core.personas import Persona
+    from persona_memory.core.profiles import CategoryChange, Profile, ProfileHistoryEntry
+    from persona_memory.core.relationships import Relationship
+    from persona_memory.core.tokens import StoredToken, UserToken
+    from persona_memory.core.user_personas import Membership, UserPersona
+    from persona_memory.core.users import User
 
 Vectors = npt.NDArray[np.float32]
 
@@ -48,76 +51,88 @@ class Embedder(Protocol):
 @dataclass(frozen=True, slots=True)
 class Embedding:
     model: str
-    vector: npt.NDArray[np.float32]
+    vector: Vectors
 
 
 @dataclass(frozen=True, slots=True)
-class MemoryQuery:
-    """Which memories a read may touch: the scopes first, then the filters."""
+class Hit:
+    """One ranked memory: higher scores are better."""
 
-    scopes: Sequence[Scope]
-    category: str | None = None
-    tags: Sequence[str] | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    valid_at: datetime | None = None
-    min_importance: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TextHit:
     memory_id: str
     score: float
 
 
-@dataclass(slots=True)
-class VectorCandidates:
-    memory_ids: list[str] = field(default_factory=list)
-    matrix: Vectors = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+class PersonaRows(Protocol):
+    def insert_persona(self, persona: Persona) -> bool:
+        """False (and nothing written) if the id exists."""
+        ...
 
-
-class PersonaStore(Protocol):
-    def create_persona(self, persona: Persona) -> None: ...
-    def get_persona(self, persona_id: str) -> Persona | None: ...
+    def get_persona(self, persona_id: str, *, for_update: bool = False) -> Persona | None: ...
     def list_personas(self) -> list[Persona]: ...
-    def replace_persona(self, persona: Persona) -> None: ...
-    def delete_persona(self, persona_id: str) -> bool: ...
+    def update_persona(self, persona: Persona) -> None: ...
+    def delete_persona(self, persona_id: str) -> bool:
+        """Delete the persona with everything in its scopes; False if it did not exist."""
+        ...
 
 
-class UserStore(Protocol):
-    def ensure_user(self, user_id: str) -> None: ...
-    def create_user(self, user: User) -> None: ...
+class UserRows(Protocol):
+    def insert_user(self, user: User) -> bool:
+        """False (and nothing written) if the id exists."""
+        ...
+
     def get_user(self, user_id: str) -> User | None: ...
     def list_users(self) -> list[User]: ...
-    def erase_user(self, user_id: str) -> bool: ...
-    def get_relationship(self, persona_id: str, user_id: str) -> Relationship | None: ...
-    def put_relationship(self, relationship: Relationship) -> None: ...
+    def erase_user(self, user_id: str) -> bool:
+        """Delete every row that holds the user's data, in every table; False if unknown."""
+        ...
+
+    def insert_relationship(self, relationship: Relationship) -> bool:
+        """False (and nothing written) if it exists."""
+        ...
+
+    def get_relationship(
+        self, persona_id: str, user_id: str, *, for_update: bool = False
+    ) -> Relationship | None:
+        """``for_update`` locks the row: the serialisation point for changes to a
+        relationship's profile and attachments."""
+        ...
+
+    def update_relationship(self, relationship: Relationship) -> None: ...
     def list_relationships(
         self, *, persona_id: str | None = None, user_id: str | None = None
     ) -> list[Relationship]: ...
 
 
-class MemoryStore(Protocol):
-    def add_memories(self, items: Sequence[tuple[MemoryRecord, Embedding | None]]) -> None:
-        """Insert memories, their history and any missing user/relationship, atomically."""
+class MemoryRows(Protocol):
+    def insert_memories(self, items: Sequence[tuple[MemoryRecord, Embedding | None]]) -> None:
+        """Insert memories with their tags, indexes and ADD history."""
         ...
 
-    def get_memory(self, memory_id: str) -> MemoryRecord | None: ...
+    def get_memory(self, memory_id: str, *, for_update: bool = False) -> MemoryRecord | None: ...
     def get_memories(self, memory_ids: Sequence[str]) -> list[MemoryRecord]: ...
     def list_memories(
         self, query: MemoryQuery, *, limit: int = 100, offset: int = 0
     ) -> list[MemoryRecord]: ...
-    def update_memory(self, record: MemoryRecord, embedding: Embedding | None) -> None: ...
-    def delete_memory(self, memory_id: str) -> bool: ...
+    def update_memory(
+        self, old: MemoryRecord, new: MemoryRecord, embedding: Embedding | None
+    ) -> None:
+        """Write ``new`` over ``old`` (same id), with UPDATE history."""
+        ...
+
+    def delete_memory(self, record: MemoryRecord) -> None:
+        """Delete it, with DELETE history."""
+        ...
+
     def memory_history(self, memory_id: str) -> list[MemoryHistoryEntry]: ...
     def user_history(self, user_id: str) -> list[MemoryHistoryEntry]: ...
 
-    def text_search(self, terms: Sequence[str], query: MemoryQuery, limit: int) -> list[TextHit]:
-        """Best-first full-text hits for any of ``terms`` inside ``query``."""
+    def text_search(self, terms: Sequence[str], query: MemoryQuery, k: int) -> list[Hit]:
+        """The best ``k`` full-text hits for any of ``terms`` inside ``query``."""
         ...
 
-    def vector_candidates(self, query: MemoryQuery, model: str) -> VectorCandidates:
-        """Every embedded memory inside ``query`` with its vector from ``model``."""
+    def vector_search(self, vector: Vectors, model: str, query: MemoryQuery, k: int) -> list[Hit]:
+        """The ``k`` memories inside ``query`` nearest to ``vector`` (cosine), among
+        those embedded by ``model``. Never loads every vector of the scope."""
         ...
 
     def memories_to_embed(self, model: str, limit: int) -> list[MemoryRecord]:
@@ -125,84 +140,97 @@ class MemoryStore(Protocol):
         ...
 
     def count_memories_to_embed(self, model: str) -> int: ...
-
     def set_embeddings(self, items: Sequence[tuple[str, Embedding]]) -> None: ...
 
 
-class BlockStore(Protocol):
-    def ensure_relationship(self, persona_id: str, user_id: str) -> bool:
-        """Create the relationship with its private and membership blocks if missing."""
-        ...
-
-    def get_block(self, block_id: str) -> Block | None: ...
+class BlockRows(Protocol):
+    def insert_blocks(self, blocks: Sequence[Block]) -> None: ...
+    def get_block(self, block_id: str, *, for_update: bool = False) -> Block | None: ...
     def attached_blocks(self, persona_id: str, user_id: str) -> list[Block]: ...
-    def modify_block(self, block_id: str, change: BlockChange) -> Block:
-        """Apply ``change`` to the block atomically: concurrent changes never lose one."""
+    def update_block(self, block: Block) -> None:
+        """Write the block's value and ``updated_at``."""
         ...
 
-    def attach_block(self, block_id: str, persona_id: str, user_id: str) -> bool: ...
+    def attach_block(self, block_id: str, persona_id: str, user_id: str, now: datetime) -> bool:
+        """True if it was not attached before."""
+        ...
+
     def detach_block(self, block_id: str, persona_id: str, user_id: str) -> bool: ...
     def block_relationships(self, block_id: str) -> list[tuple[str, str]]: ...
+    def attach_membership_blocks(self, persona_id: str, user_id: str, now: datetime) -> int:
+        """Attach the shared block of every user persona the user belongs to."""
+        ...
 
 
-class UserPersonaStore(Protocol):
-    def create_user_persona(self, persona: UserPersona, block: Block) -> bool:
-        """Create it with its shared block in one transaction; False if it existed."""
+class UserPersonaRows(Protocol):
+    def insert_user_persona(self, persona: UserPersona) -> bool:
+        """False (and nothing written) if the handle exists."""
         ...
 
     def get_user_persona(self, handle: str) -> UserPersona | None: ...
     def list_user_personas(self) -> list[UserPersona]: ...
     def shared_block(self, handle: str) -> Block | None: ...
-    def join_user_persona(self, membership: Membership) -> None:
-        """Upsert the membership; attach the shared block to the user's relationships."""
+    def upsert_membership(self, membership: Membership) -> Membership:
+        """Insert, or update the confidence of, the membership; the stored row."""
         ...
 
-    def attach_to_members(self, handle: str) -> int:
-        """Attach the shared block to every member's relationships; returns how many new."""
+    def delete_membership(self, user_id: str, handle: str) -> bool:
+        """End it and detach the shared block from the user's relationships."""
         ...
 
-    def leave_user_persona(self, user_id: str, handle: str) -> bool: ...
+    def attach_shared_block(self, handle: str, now: datetime, *, user_id: str | None = None) -> int:
+        """Attach ``handle``'s shared block to the relationships of its members (or of
+        one member) whose persona takes such blocks; returns how many are new."""
+        ...
+
     def members(self, handle: str) -> list[Membership]: ...
     def memberships(self, user_id: str) -> list[Membership]: ...
 
 
-class ProfileStore(Protocol):
+class ProfileRows(Protocol):
     def get_profile(self, persona_id: str, user_id: str) -> Profile | None: ...
+    def save_profile(self, profile: Profile) -> None:
+        """Insert or overwrite the relationship's profile."""
+        ...
+
     def user_profiles(self, user_id: str) -> list[Profile]: ...
-    def modify_profile(
+    def add_profile_history(
         self,
         persona_id: str,
         user_id: str,
-        change: ProfileChange,
-        *,
         event: str,
-        expected_version: int | None = None,
-    ) -> Profile:
-        """Apply ``change`` atomically (creating the relationship if needed); a stale
-        ``expected_version`` raises PreconditionFailed; each changed category is
-        recorded in the history as ``event``."""
-        ...
-
+        changes: Sequence[CategoryChange],
+        now: datetime,
+    ) -> None: ...
     def profile_history(self, persona_id: str, user_id: str) -> list[ProfileHistoryEntry]: ...
+    def user_profile_history(self, user_id: str) -> list[ProfileHistoryEntry]: ...
 
 
-class TokenStore(Protocol):
-    def create_token(self, token: StoredToken) -> None: ...
+class TokenRows(Protocol):
+    def insert_token(self, token: StoredToken) -> None: ...
     def get_token(self, token_id: str) -> StoredToken | None: ...
     def list_tokens(self, user_id: str) -> list[UserToken]: ...
     def delete_token(self, user_id: str, token_id: str) -> bool: ...
 
 
-class Store(
-    PersonaStore,
-    UserStore,
-    MemoryStore,
-    BlockStore,
-    UserPersonaStore,
-    ProfileStore,
-    TokenStore,
-    Protocol,
+class Transaction(
+    PersonaRows, UserRows, MemoryRows, BlockRows, UserPersonaRows, ProfileRows, TokenRows, Protocol
 ):
-    """Everything a backend provides. ``close`` releases its connections."""
+    """Every read and write of one operation, on one connection."""
+
+
+class Store(Protocol):
+    """A backend: hands out transactions. ``close`` releases its connections."""
+
+    @property
+    def url(self) -> str: ...
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        ...
+
+    def read(self) -> AbstractContextManager[Transaction]:
+        """A read-only snapshot; writing through it is an error."""
+        ...
 
     def close(self) -> None: ...

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -21,7 +22,6 @@ from persona_memory.core.errors import InvalidInput, PersonaMemoryError
 JSONObject = dict[str, Any]
 Categories = dict[str, JSONObject]
 Operation = Literal["merge", "replace"]
-ProfileChange = Callable[[Categories], Categories]
 
 
 class ProfileCategory(BaseModel):
@@ -78,6 +78,30 @@ class ProfileHistoryEntry(BaseModel):
     old_value: JSONObject | None
     new_value: JSONObject | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryChange:
+    """One category's value before and after a change (``None``: absent)."""
+
+    category: str
+    old: JSONObject | None
+    new: JSONObject | None
+
+
+def diff(old: Categories, new: Categories) -> list[CategoryChange]:
+    """The categories whose value differs, in name order: the history of a change."""
+    return [
+        CategoryChange(name, old.get(name), new.get(name))
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    ]
+
+
+def check_version(expected: int | None, actual: int) -> None:
+    """A stale ``If-Match`` (expected version) fails; none means last write wins."""
+    if expected is not None and expected != actual:
+        raise PreconditionFailed(f'"v{expected}"', actual)
 
 
 class PreconditionFailed(PersonaMemoryError):

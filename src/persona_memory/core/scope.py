@@ -38,6 +38,14 @@ class Scope:
         if self.user_id is not None:
             check_user_id(self.user_id)
 
+    @property
+    def key(self) -> str:
+        """One string per scope ("global", "persona:brad", "relationship:brad:alice"),
+        unique because persona ids never contain ':'. Indexes are keyed on it."""
+        return ":".join(
+            part for part in (self.kind.value, self.persona_id, self.user_id) if part is not None
+        )
+
     @classmethod
     def global_(cls) -> Scope:
         return cls(ScopeKind.GLOBAL)

@@ -124,7 +124,7 @@ def reindex(
     from persona_memory.memory import Memory
 
     with Memory(settings=_settings(database)) as memory:
-        total = memory.store.count_memories_to_embed(memory.embedder.model_name)
+        total = memory.memories.count_to_reindex()
         with typer.progressbar(length=total, label="re-embedding") as bar:
             done = memory.memories.reindex(batch_size=batch_size, progress=bar.update)
     typer.echo(f"re-embedded {done} memories with {memory.embedder.model_name}")

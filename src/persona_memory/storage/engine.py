@@ -1,7 +1,9 @@
-"""Engines and migrations: the one place that knows how to open a database."""
+"""Engines, transactions and migrations: the one place that knows how to open a
+database and how each dialect begins a transaction."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -13,7 +15,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-_WRITE_OPTION = "persona_memory_write"
+_MODE = "persona_memory_mode"
+MEMORY_DATABASE = ":memory:"
 
 
 def database_url(target: str | Path) -> str:
@@ -26,10 +29,26 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
+def temporary_database() -> tuple[str, tempfile.TemporaryDirectory[str]]:
+    """A SQLite file that lives until the returned folder is cleaned up.
+
+    ``:memory:`` means this: a true in-memory SQLite database is private to one
+    connection, so each thread of a server would see its own empty database.
+    """
+    folder = tempfile.TemporaryDirectory(prefix="persona-memory-")
+    return f"sqlite:///{Path(folder.name) / 'memory.db'}", folder
+
+
 def make_engine(url: str) -> Engine:
-    if make_url(url).get_backend_name() == "sqlite":
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    if backend == "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    raise ValueError(
+        f"unsupported database URL {url!r}: use a SQLite path or sqlite:///..., "
+        "or postgresql+psycopg://..."
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -44,29 +63,48 @@ def _sqlite_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        if make_url(url).database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Writers take the lock up front (IMMEDIATE), so a read-then-write
-        # transaction cannot deadlock against another writer; readers use a
-        # plain BEGIN and, in WAL mode, never wait for writers.
-        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Writers take the lock up front (IMMEDIATE): a read-check-write cannot
+        # interleave with another writer's. Readers use a plain BEGIN and, in
+        # WAL mode, read a snapshot without waiting for writers.
+        mode = connection.get_execution_options().get(_MODE)
+        # query_only outlives the transaction on a pooled connection: set it first.
+        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if mode == 'read' else 'OFF'}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")
 
     return engine
 
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write: committed on success, rolled back on error."""
+    """Committed when the block ends, rolled back if it raises.
+
+    SQLite: BEGIN IMMEDIATE (one writer at a time). PostgreSQL: READ COMMITTED,
+    with row locks (``SELECT ... FOR UPDATE``) where a value is read to be changed.
+    """
     with engine.connect() as connection:
-        writer = connection.execution_options(**{_WRITE_OPTION: True})
+        writer = connection.execution_options(**{_MODE: "write"})
         with writer.begin():
             yield writer
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A consistent, read-only snapshot: writing through it fails."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            reader = connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        else:
+            reader = connection.execution_options(**{_MODE: "read"})
+        with reader.begin():
+            yield reader
 
 
 def upgrade_schema(engine: Engine) -> None:
@@ -74,6 +112,9 @@ def upgrade_schema(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(_migrations_dir()))
     with write_transaction(engine) as connection:
+        if engine.dialect.name == "postgresql":
+            # Two processes opening a new database at once must not both migrate it.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7310)")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from persona_memory.core.ports import MemoryQuery
+from persona_memory.core.memories import MemoryQuery
 from persona_memory.core.scope import Scope
 from persona_memory.storage.schema import memories, memory_tags
 

@@ -7,16 +7,12 @@ from typing import Any
 from sqlalchemy import Row
 
 from persona_memory.core.blocks import Block
-from persona_memory.core.models import (
-    HistoryEvent,
-    MemoryHistoryEntry,
-    MemoryRecord,
-    Persona,
-    Relationship,
-    User,
-)
+from persona_memory.core.memories import HistoryEvent, MemoryHistoryEntry, MemoryRecord
+from persona_memory.core.personas import Persona
+from persona_memory.core.relationships import Relationship
 from persona_memory.core.scope import ScopeKind
 from persona_memory.core.user_personas import Membership, UserPersona
+from persona_memory.core.users import User
 
 MEMORY_COLUMNS = (
     "id",
@@ -55,7 +51,7 @@ def memory_from_row(row: Row[Any]) -> MemoryRecord:
 
 
 def memory_values(record: MemoryRecord) -> dict[str, Any]:
-    return record.model_dump(mode="python")
+    return record.model_dump(mode="python") | {"scope_key": record.owner.key}
 
 
 def history_from_row(row: Row[Any]) -> MemoryHistoryEntry:

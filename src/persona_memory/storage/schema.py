@@ -1,51 +1,34 @@
-"""The database schema, defined once. Alembic migrations create it."""
+"""The database schema, defined once. Alembic migrations create it.
+
+Each table says in ``info`` whether it holds a user's data and how to find it:
+``USER_DATA`` (its ``user_id`` column names the user: erased and exported by
+that column) or ``NO_USER_DATA``. Erasure and export are derived from this;
+tests/storage/test_user_data.py fails for a table that says neither.
+"""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
-    Dialect,
     Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     true,
 )
 
+from persona_memory.storage.types import UTCDateTime, Vector
 
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on every backend (SQLite keeps no offset)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+USER_DATA = {"user_data": "user_id"}
+NO_USER_DATA = {"user_data": None}
 
 
 metadata = MetaData(
@@ -73,6 +56,7 @@ personas = Table(
     Column("attach_user_persona_blocks", Boolean, nullable=False, server_default=true()),
     Column("profile_schema", JSON, nullable=False),
     Column("profile_title", String(100), nullable=False),
+    info=NO_USER_DATA,
 )
 
 users = Table(
@@ -82,6 +66,7 @@ users = Table(
     Column("name", String(200)),
     Column("metadata", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    info={"user_data": "id"},
 )
 
 relationships = Table(
@@ -98,6 +83,7 @@ relationships = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_relationships_user", "user_id"),
+    info=USER_DATA,
 )
 
 # ``pk`` is an integer so that full-text indexes can key on it; ``id`` is the
@@ -108,6 +94,8 @@ memories = Table(
     Column("pk", Integer, primary_key=True, autoincrement=True),
     Column("id", String(36), nullable=False, unique=True),
     Column("scope", String(20), nullable=False),
+    # Scope.key: what indexes (full text, vectors) partition on.
+    Column("scope_key", String(255), nullable=False),
     Column("persona_id", String(64), ForeignKey("personas.id", ondelete="CASCADE")),
     Column("user_id", String(128), ForeignKey("users.id", ondelete="CASCADE")),
     Column("text", Text, nullable=False),
@@ -120,11 +108,13 @@ memories = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("valid_from", UTCDateTime()),
     Column("valid_to", UTCDateTime()),
-    Column("embedding", LargeBinary),
+    Column("embedding", Vector()),
     Column("embedding_model", String(200)),
     Column("embedding_dim", Integer),
     Index("ix_memories_scope", "scope", "persona_id", "user_id"),
     Index("ix_memories_user", "user_id"),
+    Index("ix_memories_scope_key", "scope_key", "embedding_model"),
+    info=USER_DATA,
 )
 
 memory_tags = Table(
@@ -133,6 +123,8 @@ memory_tags = Table(
     Column("memory_pk", Integer, ForeignKey("memories.pk", ondelete="CASCADE"), primary_key=True),
     Column("tag", String(100), primary_key=True),
     Index("ix_memory_tags_tag", "tag"),
+    # Rows go with their memory (ON DELETE CASCADE from memories).
+    info={"user_data": "memories.pk"},
 )
 
 memory_history = Table(
@@ -149,6 +141,7 @@ memory_history = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_memory_history_memory", "memory_id"),
     Index("ix_memory_history_user", "user_id"),
+    info=USER_DATA,
 )
 
 user_personas = Table(
@@ -159,6 +152,7 @@ user_personas = Table(
     Column("professional_role", String(200), nullable=False),
     Column("description", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    info=NO_USER_DATA,
 )
 
 user_persona_members = Table(
@@ -175,6 +169,7 @@ user_persona_members = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_user_persona_members_handle", "handle"),
+    info=USER_DATA,
 )
 
 # Private blocks carry their relationship (persona_id, user_id); shared ones
@@ -201,6 +196,7 @@ blocks = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("persona_id", "user_id", "label", name="uq_blocks_private_label"),
     Index("ix_blocks_user", "user_id"),
+    info=USER_DATA,
 )
 
 block_attachments = Table(
@@ -216,6 +212,7 @@ block_attachments = Table(
         ondelete="CASCADE",
     ),
     Index("ix_block_attachments_relationship", "persona_id", "user_id"),
+    info=USER_DATA,
 )
 
 profiles = Table(
@@ -231,6 +228,7 @@ profiles = Table(
         ["relationships.persona_id", "relationships.user_id"],
         ondelete="CASCADE",
     ),
+    info=USER_DATA,
 )
 
 profile_history = Table(
@@ -246,6 +244,7 @@ profile_history = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_profile_history_relationship", "persona_id", "user_id"),
     Index("ix_profile_history_user", "user_id"),
+    info=USER_DATA,
 )
 
 user_tokens = Table(
@@ -258,6 +257,7 @@ user_tokens = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime()),
     Index("ix_user_tokens_user", "user_id"),
+    info=USER_DATA,
 )
 
 __all__ = [

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from persona_memory.core.blocks import Block
+from persona_memory.core.caller import Caller
 from persona_memory.core.user_personas import (
     HANDLE_RULE,
     TAXONOMY_FORMAT,
     check_handle,
-    persona_from_handle,
     shared_block_label,
 )
-from persona_memory.tools.registry import ToolContext, ToolResult, default_registry
+from persona_memory.tools.registry import ToolResult, default_registry
 
 if TYPE_CHECKING:
     from persona_memory.memory import Memory
@@ -35,7 +35,10 @@ class NoArguments(_Arguments):
 
 
 class UpdateUserPersonaProfile(_Arguments):
-    user_id: str = Field(description="The user to associate with the persona.")
+    user_id: str = Field(
+        description="The user you are serving (the one in your context); another user's id "
+        "is refused."
+    )
     persona_handle: str = Field(description=f"The persona handle. {HANDLE_RULE}")
     confidence_score: float = Field(
         default=1.0, ge=0.0, le=1.0, description="How sure you are of the match, 0 to 1."
@@ -67,7 +70,7 @@ class UpdateMemory(_Arguments):
 
 
 @default_registry.tool(NoArguments)
-def list_available_personas(memory: Memory, context: ToolContext, args: NoArguments) -> ToolResult:
+def list_available_personas(memory: Memory, caller: Caller, args: NoArguments) -> ToolResult:
     """List all available persona handles with metadata. Persona handles follow the
     taxonomy <industry>_<professional_role> (e.g. 'qsr_real_estate',
     'tobacco_consumer_insights'); call update_user_persona_profile_in_db() to associate
@@ -89,7 +92,7 @@ def list_available_personas(memory: Memory, context: ToolContext, args: NoArgume
 
 @default_registry.tool(UpdateUserPersonaProfile)
 def update_user_persona_profile_in_db(
-    memory: Memory, context: ToolContext, args: UpdateUserPersonaProfile
+    memory: Memory, caller: Caller, args: UpdateUserPersonaProfile
 ) -> ToolResult:
     """Associate user with persona and attach shared memory blocks. If persona_handle
     doesn't exist but follows <industry>_<professional_role> (lowercase snake_case, at
@@ -99,11 +102,10 @@ def update_user_persona_profile_in_db(
     to your agent and to all other agents of users with the same persona. A malformed
     handle is refused and nothing is written. Returns JSON with success/error status."""
     handle = check_handle(args.persona_handle)
-    _, created = memory.user_personas.create(persona_from_handle(handle))
-    membership = memory.user_personas.join(args.user_id, handle, args.confidence_score)
-    if context.persona_id is not None:
-        memory.blocks.attached(context.persona_id, args.user_id)  # the caller's agent
-    memory.store.attach_to_members(handle)
+    caller.own_user()  # this tool needs an agent context that names its user
+    membership, created = memory.user_personas.enrol(
+        caller.check_user(args.user_id), handle, args.confidence_score, caller=caller
+    )
     return {
         "status": "success",
         "user_id": membership.user_id,
@@ -119,35 +121,23 @@ def update_user_persona_profile_in_db(
 
 
 @default_registry.tool(CoreMemoryAppend)
-def core_memory_append(memory: Memory, context: ToolContext, args: CoreMemoryAppend) -> ToolResult:
+def core_memory_append(memory: Memory, caller: Caller, args: CoreMemoryAppend) -> ToolResult:
     """Append to the contents of a core memory block (e.g. 'human'), on a new line.
     Shared blocks are seen by other agents: never put personal data in them."""
-    persona_id, user_id = context.relationship()
-    block = memory.blocks.append(persona_id, user_id, args.label, args.content)
-    return {
-        "status": "success",
-        "label": block.label,
-        "chars": len(block.value),
-        "limit": block.limit,
-    }
+    persona_id, user_id = caller.relationship()
+    block = memory.blocks.append(persona_id, user_id, args.label, args.content, caller=caller)
+    return _block_result(block)
 
 
 @default_registry.tool(CoreMemoryReplace)
-def core_memory_replace(
-    memory: Memory, context: ToolContext, args: CoreMemoryReplace
-) -> ToolResult:
+def core_memory_replace(memory: Memory, caller: Caller, args: CoreMemoryReplace) -> ToolResult:
     """Replace the contents of a core memory block: old_content must occur exactly;
     every occurrence becomes new_content. To delete, use an empty new_content."""
-    persona_id, user_id = context.relationship()
+    persona_id, user_id = caller.relationship()
     block = memory.blocks.replace(
-        persona_id, user_id, args.label, args.old_content, args.new_content
+        persona_id, user_id, args.label, args.old_content, args.new_content, caller=caller
     )
-    return {
-        "status": "success",
-        "label": block.label,
-        "chars": len(block.value),
-        "limit": block.limit,
-    }
+    return _block_result(block)
 
 
 def _block_result(block: Block) -> ToolResult:
@@ -160,13 +150,15 @@ def _block_result(block: Block) -> ToolResult:
 
 
 @default_registry.tool(UpdateMemory)
-def update_memory(memory: Memory, context: ToolContext, args: UpdateMemory) -> ToolResult:
+def update_memory(memory: Memory, caller: Caller, args: UpdateMemory) -> ToolResult:
     """Record what you learned about the user in their structured profile, one category
     at a time. Use 'merge' to add or change a few keys without losing the rest (e.g. a new
     strength keeps their personal info), 'replace' to rewrite a whole category. Keep it
     to actionable insights: the profile goes into your prompt."""
-    persona_id, user_id = context.relationship()
-    profile = memory.profiles.update(persona_id, user_id, args.category, args.data, args.operation)
+    persona_id, user_id = caller.relationship()
+    profile = memory.profiles.update(
+        persona_id, user_id, args.category, args.data, args.operation, caller=caller
+    )
     return {
         "status": "success",
         "category": args.category,

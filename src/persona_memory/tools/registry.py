@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from persona_memory.core.errors import InvalidInput, NotFoundError, PersonaMemoryError
+from persona_memory.core.caller import Caller
+from persona_memory.core.errors import Forbidden, InvalidInput, NotFoundError, PersonaMemoryError
 
 if TYPE_CHECKING:
     from persona_memory.memory import Memory
@@ -23,7 +24,10 @@ ToolResult = dict[str, Any]
 
 
 class ToolContext(BaseModel):
-    """Who is calling: the agent instance (persona + user) and its session."""
+    """Who is calling: the agent instance (persona + user) and its session.
+
+    A tool acts as this caller; its arguments can never name another user.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -31,17 +35,11 @@ class ToolContext(BaseModel):
     user_id: str | None = None
     session_id: str | None = None
 
-    def relationship(self) -> tuple[str, str]:
-        if self.persona_id is None or self.user_id is None:
-            raise InvalidInput(
-                "this tool acts on the caller's relationship: give context.persona_id "
-                "and context.user_id",
-                field="context",
-            )
-        return self.persona_id, self.user_id
+    def caller(self) -> Caller:
+        return Caller.agent(self.persona_id, self.user_id, self.session_id)
 
 
-Handler = Callable[["Memory", ToolContext, Any], ToolResult]
+Handler = Callable[["Memory", Caller, Any], ToolResult]
 
 
 @dataclass(frozen=True)
@@ -122,9 +120,10 @@ class ToolRegistry:
         except ValidationError as error:
             raise InvalidInput(_describe(error), field=_first_field(error)) from error
         try:
-            return tool.handler(memory, context, parsed)
+            return tool.handler(memory, context.caller(), parsed)
         except PersonaMemoryError as error:
-            if error.field == "context":
+            # Who may call is not the model's to retry: those errors go to the caller.
+            if error.field == "context" or isinstance(error, Forbidden):
                 raise
             return {"status": "error", "error": error.message, "code": error.code}
 

@@ -13,18 +13,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from persona_memory.core.errors import PersonaMemoryError
+from persona_memory.core.caller import Caller
+from persona_memory.core.errors import Forbidden, PersonaMemoryError
 from persona_memory.interfaces.http.deps import MemoryDep
 
 
 class Unauthorized(PersonaMemoryError):
     status_code = 401
     code = "unauthorized"
-
-
-class Forbidden(PersonaMemoryError):
-    status_code = 403
-    code = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -77,3 +73,10 @@ def require_user(principal: PrincipalDep) -> str:
 
 
 CurrentUser = Annotated[str, Depends(require_user)]
+
+
+def _user_caller(user_id: CurrentUser) -> Caller:
+    return Caller.user(user_id)
+
+
+UserCaller = Annotated[Caller, Depends(_user_caller)]

@@ -1,4 +1,8 @@
-"""/v1/me: what each persona knows about me, for the end user holding a user token."""
+"""/v1/me: what each persona knows about me, for the end user holding a user token.
+
+Every route acts as ``Caller.user(<token's user>)``: the services refuse (403)
+anything that belongs to another user, whatever the path or body says.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,14 @@ from fastapi import APIRouter, Header, Response, status
 from pydantic import BaseModel
 
 from persona_memory.core.blocks import Block, BlockOwner
-from persona_memory.core.errors import MemoryNotFound
-from persona_memory.core.models import MemoryRecord, Relationship, SearchFilters, User, UserExport
+from persona_memory.core.memories import MemoryNotFound, MemoryRecord, SearchFilters
 from persona_memory.core.profiles import Profile
+from persona_memory.core.relationships import Relationship
 from persona_memory.core.scope import ScopeKind
-from persona_memory.interfaces.http.auth import CurrentUser, Forbidden
+from persona_memory.core.users import User, UserExport
+from persona_memory.interfaces.http.auth import UserCaller
 from persona_memory.interfaces.http.deps import MemoryDep
 from persona_memory.interfaces.http.etag import expected_version, with_etag
-from persona_memory.memory import Memory
 
 router = APIRouter(prefix="/me", tags=["me"])
 IfMatch = Annotated[str | None, Header(description='a profile ETag such as "v3"')]
@@ -37,29 +41,35 @@ class PersonaMemoryOfMe(BaseModel):
 
 
 @router.get("")
-def get_me(user_id: CurrentUser, memory: MemoryDep) -> Me:
+def get_me(caller: UserCaller, memory: MemoryDep) -> Me:
     """Me, and the personas I have a relationship with."""
-    return Me(user=memory.users.get(user_id), relationships=memory.users.relationships(user_id))
+    user_id = caller.own_user()
+    return Me(
+        user=memory.users.get(user_id, caller=caller),
+        relationships=memory.relationships.of_user(user_id, caller=caller),
+    )
 
 
 @router.get("/personas/{persona_id}/memory")
 def what_persona_knows(
-    persona_id: str, user_id: CurrentUser, memory: MemoryDep, response: Response
+    persona_id: str, caller: UserCaller, memory: MemoryDep, response: Response
 ) -> PersonaMemoryOfMe:
     """ "What does Brad know about me": the profile, the facts and the private blocks."""
-    memory.users.get_relationship(persona_id, user_id)
+    user_id = caller.own_user()
+    memory.relationships.get(persona_id, user_id, caller=caller)
     facts = memory.memories.all(
         persona_id=persona_id,
         user_id=user_id,
         filters=SearchFilters(scope=[ScopeKind.RELATIONSHIP]),
         limit=_ALL,
+        caller=caller,
     )
     blocks = [
         block
-        for block in memory.blocks.attached(persona_id, user_id)
+        for block in memory.blocks.attached(persona_id, user_id, caller=caller)
         if block.owner is BlockOwner.RELATIONSHIP
     ]
-    profile = with_etag(response, memory.profiles.get(persona_id, user_id))
+    profile = with_etag(response, memory.profiles.get(persona_id, user_id, caller=caller))
     return PersonaMemoryOfMe(persona_id=persona_id, profile=profile, facts=facts, blocks=blocks)
 
 
@@ -67,52 +77,46 @@ def what_persona_knows(
 def edit_profile(
     persona_id: str,
     body: dict[str, Any],
-    user_id: CurrentUser,
+    caller: UserCaller,
     memory: MemoryDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> Profile:
     """Edit my profile: a JSON object per category, checked against the persona's
     schema. Categories not in the body are kept; without If-Match, last write wins."""
-    memory.users.get_relationship(persona_id, user_id)
-    profile = memory.profiles.put(persona_id, user_id, body, expected_version(if_match))
+    user_id = caller.own_user()
+    memory.relationships.get(persona_id, user_id, caller=caller)
+    version = expected_version(if_match)
+    profile = memory.profiles.put(persona_id, user_id, body, version, caller=caller)
     return with_etag(response, profile)
 
 
 @router.delete("/personas/{persona_id}/memory")
 def clear_profile(
     persona_id: str,
-    user_id: CurrentUser,
+    caller: UserCaller,
     memory: MemoryDep,
     response: Response,
     category: str | None = None,
 ) -> Profile:
     """Clear one profile category, or all of them without `category`."""
-    memory.users.get_relationship(persona_id, user_id)
-    return with_etag(response, memory.profiles.clear(persona_id, user_id, category))
+    user_id = caller.own_user()
+    memory.relationships.get(persona_id, user_id, caller=caller)
+    return with_etag(response, memory.profiles.clear(persona_id, user_id, category, caller=caller))
 
 
 @router.delete(
     "/personas/{persona_id}/memories/{memory_id}", status_code=status.HTTP_204_NO_CONTENT
 )
-def forget_fact(
-    persona_id: str, memory_id: str, user_id: CurrentUser, memory: MemoryDep
-) -> Response:
+def forget_fact(persona_id: str, memory_id: str, caller: UserCaller, memory: MemoryDep) -> Response:
     """Forget one fact the persona keeps about me."""
-    _own_fact(memory, persona_id, user_id, memory_id)
-    memory.memories.delete(memory_id)
+    fact = memory.memories.get(memory_id, caller=caller)
+    if fact.scope is not ScopeKind.RELATIONSHIP or fact.persona_id != persona_id:
+        raise MemoryNotFound(memory_id)
+    memory.memories.delete(memory_id, caller=caller)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/export")
-def export_me(user_id: CurrentUser, memory: MemoryDep) -> UserExport:
-    return memory.users.export(user_id)
-
-
-def _own_fact(memory: Memory, persona_id: str, user_id: str, memory_id: str) -> MemoryRecord:
-    fact = memory.memories.get(memory_id)
-    if fact.scope is not ScopeKind.RELATIONSHIP or fact.user_id != user_id:
-        raise Forbidden(f"memory {memory_id!r} is not about you")
-    if fact.persona_id != persona_id:
-        raise MemoryNotFound(memory_id)
-    return fact
+def export_me(caller: UserCaller, memory: MemoryDep) -> UserExport:
+    return memory.users.export(caller.own_user(), caller=caller)

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from persona_memory.core.models import (
+from persona_memory.core.memories import (
+    MemoryBatch,
     MemoryCreate,
     MemoryHistoryEntry,
     MemoryRecord,
@@ -26,6 +27,13 @@ def add_memory(body: MemoryCreate, memory: MemoryDep) -> MemoryRecord:
     """Persona + user: a relationship memory; persona alone: the persona's own;
     neither: global."""
     return memory.memories.add(body)
+
+
+@router.post("/memories/batch", status_code=status.HTTP_201_CREATED)
+def add_memories(body: MemoryBatch, memory: MemoryDep) -> dict[str, list[MemoryRecord]]:
+    """Up to 1,000 memories at once: embedded in batches and written in one
+    transaction, so either all are stored or (on any error) none."""
+    return {"memories": memory.memories.add_many(body.memories)}
 
 
 @router.get("/memories")

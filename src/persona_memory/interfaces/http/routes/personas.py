@@ -5,13 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from persona_memory.core.ids import check_persona_id, check_user_id
-from persona_memory.core.models import (
-    Persona,
-    PersonaCreate,
-    PersonaUpdate,
-    Relationship,
-    RelationshipUpdate,
-)
+from persona_memory.core.personas import Persona, PersonaCreate, PersonaUpdate
+from persona_memory.core.relationships import Relationship, RelationshipUpdate
 from persona_memory.interfaces.http.deps import MemoryDep
 
 router = APIRouter(tags=["personas"])
@@ -45,11 +40,11 @@ def delete_persona(persona_id: str, memory: MemoryDep) -> Response:
 
 @router.get("/personas/{persona_id}/relationships/{user_id}", tags=["relationships"])
 def get_relationship(persona_id: str, user_id: str, memory: MemoryDep) -> Relationship:
-    return memory.users.get_relationship(check_persona_id(persona_id), check_user_id(user_id))
+    return memory.relationships.get(check_persona_id(persona_id), check_user_id(user_id))
 
 
 @router.put("/personas/{persona_id}/relationships/{user_id}", tags=["relationships"])
 def put_relationship(
     persona_id: str, user_id: str, body: RelationshipUpdate, memory: MemoryDep
 ) -> Relationship:
-    return memory.users.put_relationship(persona_id, user_id, body)
+    return memory.relationships.put(persona_id, user_id, body)

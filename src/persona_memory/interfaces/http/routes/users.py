@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from persona_memory.core.models import User, UserCreate, UserExport
+from persona_memory.core.users import User, UserCreate, UserExport
 from persona_memory.interfaces.http.deps import MemoryDep
 
 router = APIRouter(tags=["users"])

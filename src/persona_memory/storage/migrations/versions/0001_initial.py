@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from persona_memory.storage.schema import UTCDateTime
+from persona_memory.storage.types import UTCDateTime
 
 revision = "0001"
 down_revision = None

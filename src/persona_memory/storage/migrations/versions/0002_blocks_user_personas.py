@@ -12,13 +12,13 @@ Revises: 0001
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
-from persona_memory.core.models import utcnow
-from persona_memory.core.user_personas import SEEDED, shared_block
-from persona_memory.storage.rows import block_values
-from persona_memory.storage.schema import UTCDateTime
+from persona_memory.storage.types import UTCDateTime
 
 revision = "0002"
 down_revision = "0001"
@@ -113,8 +113,61 @@ def _create_blocks() -> None:
     )
 
 
+# Written out as they were when this migration was made: a migration never
+# reads live application code, which may change after it has run.
+_SEEDED = [
+    {
+        "handle": "qsr_real_estate",
+        "industry": "QSR / Fast Casual",
+        "professional_role": "Director of Real Estate",
+        "description": (
+            "Real-estate leaders at quick-service and fast-casual restaurant chains: site "
+            "selection, trade areas, cannibalisation and new-unit performance."
+        ),
+    },
+    {
+        "handle": "tobacco_consumer_insights",
+        "industry": "Tobacco / CPG",
+        "professional_role": "Director of Consumer Insights & Activation",
+        "description": (
+            "Consumer-insights leaders at tobacco and consumer-packaged-goods companies: "
+            "audience profiles, retail visitation, and activation of campaigns."
+        ),
+    },
+]
+_BLOCK_VALUE = (
+    "We have not yet gained any experience commensurate of the specific servicing of queries "
+    "or analytical flows for {persona_handle} users"
+)
+_BLOCK_DESCRIPTION = (
+    "Gained experience and/or lessons learned from servicing or responding to queries typical "
+    "or quintessential of users associated with the {persona_handle} persona. This memory block "
+    "will be shared, and it is therefore VITAL that you not add any PII or sensitive or "
+    "proprietary information about any specific user in here, e.g. POIs they're interested in, "
+    "or particular and specific insights they found useful, but rather information that will "
+    "help a future agent servicing a similar ask in a different instance for a different user"
+)
+
+
+def _shared_block(handle: str, now: datetime) -> dict[str, object]:
+    return {
+        "id": str(uuid.uuid4()),
+        "label": f"{handle}_service_experience",
+        "value": _BLOCK_VALUE.format(persona_handle=handle),
+        "char_limit": 8000,
+        "description": _BLOCK_DESCRIPTION.format(persona_handle=handle),
+        "read_only": False,
+        "owner": "user_persona",
+        "user_persona_handle": handle,
+        "persona_id": None,
+        "user_id": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def _seed() -> None:
-    now = utcnow()
+    now = datetime.now(UTC)
     user_personas = sa.table(
         "user_personas",
         sa.column("handle"),
@@ -123,7 +176,7 @@ def _seed() -> None:
         sa.column("description"),
         sa.column("created_at", UTCDateTime()),
     )
-    op.bulk_insert(user_personas, [{**p.model_dump(), "created_at": now} for p in SEEDED])
+    op.bulk_insert(user_personas, [{**p, "created_at": now} for p in _SEEDED])
     blocks = sa.table(
         "blocks",
         *(sa.column(name) for name in ("id", "label", "value", "char_limit", "description")),
@@ -132,5 +185,5 @@ def _seed() -> None:
         sa.column("created_at", UTCDateTime()),
         sa.column("updated_at", UTCDateTime()),
     )
-    rows = [block_values(shared_block(persona.handle, now)) for persona in SEEDED]
+    rows = [_shared_block(str(persona["handle"]), now) for persona in _SEEDED]
     op.bulk_insert(blocks, rows)

@@ -12,8 +12,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from persona_memory.core.profiles import default_profile_schema
-from persona_memory.storage.schema import UTCDateTime
+from persona_memory.storage.types import UTCDateTime
 
 revision = "0003"
 down_revision = "0002"
@@ -21,10 +20,17 @@ branch_labels = None
 depends_on = None
 
 
+# The default profile schema as it was when this migration was written; a
+# migration never reads live application code, whose defaults may change.
+_DEFAULT_SCHEMA = {
+    "personal_info": {"description": "Identity, preferences and goals.", "json_schema": None},
+    "areas_to_improve": {"description": "Struggles and recurring mistakes.", "json_schema": None},
+    "knowledge_strengths": {"description": "What the user has mastered.", "json_schema": None},
+}
+
+
 def upgrade() -> None:
-    default_schema = json.dumps(
-        {name: spec.model_dump() for name, spec in default_profile_schema().items()}
-    )
+    default_schema = json.dumps(_DEFAULT_SCHEMA)
     with op.batch_alter_table("personas") as personas:
         personas.add_column(
             sa.Column("profile_schema", sa.JSON, nullable=False, server_default=default_schema)

@@ -1,0 +1,56 @@
+"""Creating, reading, changing and deleting personas, each in one transaction."""
+
+from __future__ import annotations
+
+from persona_memory.core.base import utcnow
+from persona_memory.core.errors import AlreadyExists
+from persona_memory.core.ids import check_persona_id
+from persona_memory.core.personas import (
+    Persona,
+    PersonaCreate,
+    PersonaNotFound,
+    PersonaUpdate,
+    updated,
+)
+from persona_memory.core.ports import Store, Transaction
+
+
+class PersonaService:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def create(self, data: PersonaCreate) -> Persona:
+        now = utcnow()
+        persona = Persona(**data.model_dump(), created_at=now, updated_at=now)
+        with self._store.transaction() as tx:
+            if not tx.insert_persona(persona):
+                raise AlreadyExists("persona", persona.id)
+        return persona
+
+    def get(self, persona_id: str) -> Persona:
+        with self._store.read() as tx:
+            return require_persona(tx, persona_id)
+
+    def all(self) -> list[Persona]:
+        with self._store.read() as tx:
+            return tx.list_personas()
+
+    def update(self, persona_id: str, changes: PersonaUpdate) -> Persona:
+        with self._store.transaction() as tx:
+            current = require_persona(tx, persona_id, for_update=True)
+            persona = updated(current, changes, utcnow())
+            tx.update_persona(persona)
+        return persona
+
+    def delete(self, persona_id: str) -> None:
+        """Delete the persona with its own memories and its relationships."""
+        with self._store.transaction() as tx:
+            if not tx.delete_persona(check_persona_id(persona_id)):
+                raise PersonaNotFound(persona_id)
+
+
+def require_persona(tx: Transaction, persona_id: str, *, for_update: bool = False) -> Persona:
+    persona = tx.get_persona(check_persona_id(persona_id), for_update=for_update)
+    if persona is None:
+        raise PersonaNotFound(persona_id)
+    return persona

@@ -1,0 +1,84 @@
+"""Users: create, read, export everything about one, erase one everywhere."""
+
+from __future__ import annotations
+
+from persona_memory.core.base import utcnow
+from persona_memory.core.blocks import BlockOwner
+from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.errors import AlreadyExists
+from persona_memory.core.ids import check_user_id
+from persona_memory.core.memories import MemoryQuery, MemoryRecord
+from persona_memory.core.ports import Store, Transaction
+from persona_memory.core.scope import Scope
+from persona_memory.core.users import User, UserCreate, UserExport, UserNotFound
+
+_EXPORT_PAGE = 1000
+
+
+class UserService:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def create(self, data: UserCreate) -> User:
+        user = User(**data.model_dump(), created_at=utcnow())
+        with self._store.transaction() as tx:
+            if not tx.insert_user(user):
+                raise AlreadyExists("user", user.id)
+        return user
+
+    def get(self, user_id: str, *, caller: Caller = ADMIN) -> User:
+        caller.check_user(user_id)
+        with self._store.read() as tx:
+            return require_user(tx, user_id)
+
+    def all(self) -> list[User]:
+        with self._store.read() as tx:
+            return tx.list_users()
+
+    def erase(self, user_id: str, *, caller: Caller = ADMIN) -> None:
+        """Delete every row about the user in every table (right to erasure)."""
+        caller.check_user(user_id)
+        with self._store.transaction() as tx:
+            if not tx.erase_user(check_user_id(user_id)):
+                raise UserNotFound(user_id)
+
+    def export(self, user_id: str, *, caller: Caller = ADMIN) -> UserExport:
+        """Everything stored about the user, read in one snapshot."""
+        caller.check_user(user_id)
+        with self._store.read() as tx:
+            user = require_user(tx, user_id)
+            relationships = tx.list_relationships(user_id=user_id)
+            scopes = tuple(Scope.relationship(r.persona_id, user_id) for r in relationships)
+            return UserExport(
+                user=user,
+                relationships=relationships,
+                memories=_all_memories(tx, MemoryQuery(scopes=scopes)),
+                history=tx.user_history(user_id),
+                blocks=[
+                    block
+                    for r in relationships
+                    for block in tx.attached_blocks(r.persona_id, user_id)
+                    if block.owner is BlockOwner.RELATIONSHIP
+                ],
+                memberships=tx.memberships(user_id),
+                profiles=tx.user_profiles(user_id),
+                profile_history=tx.user_profile_history(user_id),
+                tokens=tx.list_tokens(user_id),
+                exported_at=utcnow(),
+            )
+
+
+def require_user(tx: Transaction, user_id: str) -> User:
+    user = tx.get_user(check_user_id(user_id))
+    if user is None:
+        raise UserNotFound(user_id)
+    return user
+
+
+def _all_memories(tx: Transaction, query: MemoryQuery) -> list[MemoryRecord]:
+    found: list[MemoryRecord] = []
+    if not query.scopes:
+        return found
+    while page := tx.list_memories(query, limit=_EXPORT_PAGE, offset=len(found)):
+        found.extend(page)
+    return found

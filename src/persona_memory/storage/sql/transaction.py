@@ -1,0 +1,24 @@
+"""One transaction: every concept's rows over one connection."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from persona_memory.storage.index import SearchIndex
+from persona_memory.storage.sql.blocks import BlockSql
+from persona_memory.storage.sql.memories import MemorySql
+from persona_memory.storage.sql.personas import PersonaSql
+from persona_memory.storage.sql.profiles import ProfileSql
+from persona_memory.storage.sql.tokens import TokenSql
+from persona_memory.storage.sql.user_personas import UserPersonaSql
+from persona_memory.storage.sql.users import UserSql
+
+
+class SqlTransaction(
+    PersonaSql, UserSql, MemorySql, BlockSql, UserPersonaSql, ProfileSql, TokenSql
+):
+    """Satisfies :class:`persona_memory.core.ports.Transaction`."""
+
+    def __init__(self, connection: Connection, index: SearchIndex) -> None:
+        self.connection = connection
+        self.index = index

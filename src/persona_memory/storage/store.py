@@ -1,0 +1,79 @@
+"""The SQL store: one engine, one search index, transactions on demand."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from persona_memory.core.ports import Transaction
+from persona_memory.storage.engine import (
+    MEMORY_DATABASE,
+    database_url,
+    make_engine,
+    read_transaction,
+    temporary_database,
+    upgrade_schema,
+    write_transaction,
+)
+from persona_memory.storage.index import SearchIndex
+from persona_memory.storage.sql.transaction import SqlTransaction
+
+
+class SqlStore:
+    """Satisfies :class:`persona_memory.core.ports.Store` on SQLite and PostgreSQL."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        index: SearchIndex,
+        scratch: tempfile.TemporaryDirectory[str] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.index = index
+        self._scratch = scratch
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with write_transaction(self.engine) as connection:
+            yield SqlTransaction(connection, self.index)
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        with read_transaction(self.engine) as connection:
+            yield SqlTransaction(connection, self.index)
+
+    def close(self) -> None:
+        self.index.close()
+        self.engine.dispose()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+
+def open_store(target: str | Path, *, vector_cache_mb: int = 512) -> SqlStore:
+    """Open (and migrate to the latest schema) a SQLite path, ``:memory:``, or a
+    ``sqlite:///`` or ``postgresql+psycopg://`` URL."""
+    scratch = None
+    if str(target) == MEMORY_DATABASE:
+        url, scratch = temporary_database()
+    else:
+        url = database_url(target)
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    index: SearchIndex
+    if engine.dialect.name == "postgresql":
+        from persona_memory.storage.postgres_index import PostgresIndex
+
+        index = PostgresIndex()
+    else:
+        from persona_memory.storage.sqlite_index import SqliteIndex
+
+        index = SqliteIndex(max_bytes=vector_cache_mb * 2**20)
+    return SqlStore(engine, index, scratch)
