@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from persona_memory import Memory, PersonaMemoryError
+from persona_memory import Memory, PersonaMemoryError, RelationshipUpdate
 from persona_memory.core.user_personas import UserPersonaCreate
 from persona_memory.tools import ToolContext
 
@@ -62,6 +62,14 @@ class SdkApi:
 
     def leave(self, user_id: str, handle: str) -> Reply:
         return self._call(204, lambda: self.memory.user_personas.leave(user_id, handle))
+
+    def open_relationship(self, persona_id: str, user_id: str) -> Reply:
+        return self._call(
+            200, lambda: self.memory.relationships.put(persona_id, user_id, RelationshipUpdate())
+        )
+
+    def user(self, user_id: str) -> Reply:
+        return self._call(200, lambda: self.memory.users.get(user_id))
 
     def blocks(self, persona_id: str, user_id: str) -> Reply:
         return self._call(200, lambda: {"blocks": self.memory.blocks.attached(persona_id, user_id)})
@@ -131,6 +139,12 @@ class HttpApi:
 
     def _rel(self, persona_id: str, user_id: str) -> str:
         return f"/v1/personas/{persona_id}/relationships/{user_id}"
+
+    def open_relationship(self, persona_id: str, user_id: str) -> Reply:
+        return self._reply(self.http.put(self._rel(persona_id, user_id), json={}))
+
+    def user(self, user_id: str) -> Reply:
+        return self._reply(self.http.get(f"/v1/users/{user_id}"))
 
     def blocks(self, persona_id: str, user_id: str) -> Reply:
         return self._reply(self.http.get(self._rel(persona_id, user_id) + "/blocks"))

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from persona_memory import Memory
+from persona_memory import Memory, RelationshipUpdate
 from persona_memory.core.blocks import (
     HUMAN_LABEL,
     PERSONA_LABEL,
@@ -35,7 +35,19 @@ def blocks_of(api: Api, persona_id: str, user_id: str) -> dict[str, dict[str, An
     return {block["label"]: block for block in body["blocks"]}
 
 
-def test_private_blocks_are_created_on_first_use(brad: Api) -> None:
+def test_a_read_never_creates_a_relationship(brad: Api) -> None:
+    code, body = brad.blocks("brad", "alice")
+    assert code == 404 and body["error"]["code"] == "user_not_found"
+    assert brad.user("alice")[0] == 404
+    assert brad.open_relationship("brad", "alice")[0] == 200
+    brad.create_persona("sage")
+    code, body = brad.blocks("sage", "alice")  # the user exists, this relationship does not
+    assert code == 404 and body["error"]["code"] == "relationship_not_found"
+
+
+def test_a_relationship_starts_with_its_private_blocks(brad: Api) -> None:
+    brad.open_relationship("brad", "alice")
+    brad.open_relationship("brad", "bob")
     blocks = blocks_of(brad, "brad", "alice")
     assert set(blocks) == {PERSONA_LABEL, HUMAN_LABEL, USER_PERSONA_PROFILE_LABEL}
     persona = blocks[PERSONA_LABEL]
@@ -60,6 +72,7 @@ def test_set_append_replace(brad: Api) -> None:
     assert block["value"] == "Name: Alice\nLikes: climbing"
     code, fetched = brad.block(block["id"])
     assert code == 200 and fetched["value"] == "Name: Alice\nLikes: climbing"
+    brad.open_relationship("brad", "bob")
     assert blocks_of(brad, "brad", "bob")[HUMAN_LABEL]["value"] == ""
 
 
@@ -88,7 +101,13 @@ def test_bad_writes_fail_and_change_nothing(brad: Api) -> None:
 
 
 def test_attach_refuses_a_second_block_with_the_same_label(brad: Api) -> None:
+    brad.open_relationship("brad", "bob")
     bob_human = blocks_of(brad, "brad", "bob")[HUMAN_LABEL]["id"]
+    code, body = brad.attach(bob_human, "brad", "alice")
+    assert code == 409 and body["error"]["code"] == "label_taken"
+    # The refusal came after alice's relationship was opened: all of it rolled back.
+    assert brad.user("alice")[0] == 404
+    brad.open_relationship("brad", "alice")
     code, body = brad.attach(bob_human, "brad", "alice")
     assert code == 409 and body["error"]["code"] == "label_taken"
     assert blocks_of(brad, "brad", "alice")[HUMAN_LABEL]["id"] != bob_human
@@ -101,17 +120,17 @@ def test_concurrent_appends_to_a_shared_block_lose_nothing(memory: Memory) -> No
     users = [f"user{i}" for i in range(6)]
     for user in users:
         memory.user_personas.join(user, "qsr_real_estate")
-        memory.blocks.attached("pi", user)
+        memory.relationships.put("pi", user, RelationshipUpdate())
     label = "qsr_real_estate_service_experience"
 
     def append(n: int) -> None:
         memory.blocks.append("pi", users[n % len(users)], label, f"lesson {n}")
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(append, range(60)))
+        list(pool.map(append, range(50)))
     value = memory.blocks.get("pi", "user0", label).value
     assert sorted(line for line in value.splitlines() if line.startswith("lesson ")) == sorted(
-        f"lesson {n}" for n in range(60)
+        f"lesson {n}" for n in range(50)
     )
 
 

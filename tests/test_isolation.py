@@ -1,103 +1,39 @@
 """Invariant 1: a read for (P, U) sees its relationship, P's scope and global —
-never (P', U) or (P, U'). Checked on random write/read sequences, through the
-SDK and through HTTP.
+never (P', U) or (P, U'). A hypothesis state machine writes and erases at
+random and, after every step, checks every reader's view (listing, search,
+blocks, profile) through the SDK and through HTTP.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from persona_memory import Memory, PersonaCreate
+from persona_memory import Memory, PersonaCreate, PersonaMemoryError
 from tests.conftest import LiveServer
 
 PERSONAS = ["p1", "p2"]
 USERS = ["u1", "u2"]
 WORDS = ["apple", "river", "guitar", "apple river", "secret"]
-
-# An operation: ("add", persona|None, user|None, word) or ("erase", user) or
-# ("read", persona|None, user|None, word).
-owners = st.sampled_from(
-    [(None, None)] + [(p, None) for p in PERSONAS] + list(itertools.product(PERSONAS, USERS))
-)
-operations = st.lists(
-    st.one_of(
-        st.tuples(st.just("add"), owners, st.sampled_from(WORDS)),
-        st.tuples(st.just("read"), owners, st.sampled_from(WORDS)),
-        st.tuples(st.just("erase"), st.sampled_from(USERS), st.just("")),
-    ),
-    min_size=1,
-    max_size=25,
-)
+Owner = tuple[str | None, str | None]
+OWNERS: list[Owner] = [(None, None)] + [(p, None) for p in PERSONAS]
+OWNERS += list(itertools.product(PERSONAS, USERS))
+READERS = OWNERS  # everyone who can write can also read
 
 
 class Client(Protocol):
     def add(self, text: str, persona: str | None, user: str | None) -> str: ...
     def note(self, word: str, persona: str, user: str) -> None: ...
-    def notes(self, persona: str, user: str) -> tuple[list[str], set[str]]: ...
+    def notes(self, persona: str, user: str) -> tuple[list[str], set[str]] | None: ...
     def listing(self, persona: str | None, user: str | None) -> list[dict[str, Any]]: ...
     def search(self, query: str, persona: str | None, user: str | None) -> list[dict[str, Any]]: ...
     def erase(self, user: str) -> None: ...
-
-
-@dataclass
-class Model:
-    """What each memory id's owner is, per the writes so far."""
-
-    owner: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
-    # Words noted in each relationship's human block and profile.
-    notes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-
-    def visible(self, persona: str | None, user: str | None) -> set[str]:
-        allowed = {(None, None), (persona, None), (persona, user)} if persona else {(None, None)}
-        return {memory_id for memory_id, o in self.owner.items() if o in allowed}
-
-
-def run(client: Client, model: Model, ops: list[tuple[str, Any, str]], ns: str) -> None:
-    """Apply ``ops`` with ids namespaced by ``ns``, checking every read."""
-
-    def name(persona: str | None, user: str | None) -> tuple[str | None, str | None]:
-        return (persona and f"{ns}{persona}", user and f"{ns}{user}")
-
-    for op, target, word in ops:
-        if op == "erase":
-            user = f"{ns}{target}"
-            model.owner = {i: o for i, o in model.owner.items() if o[1] != user}
-            model.notes = {k: v for k, v in model.notes.items() if k[1] != user}
-            client.erase(user)
-            continue
-        persona, user = name(*target)
-        if op == "add":
-            model.owner[client.add(f"{word} {ns}", persona, user)] = (persona, user)
-            if persona is not None and user is not None:
-                client.note(word, persona, user)
-                model.notes.setdefault((persona, user), []).append(word)
-            continue
-        if user is None or persona is None:
-            expected = model.visible(persona, None)
-        else:
-            expected = model.visible(persona, user)
-        listed = client.listing(persona, user)
-        assert {m["id"] for m in listed} == expected
-        hits = client.search(word, persona, user)
-        assert {h["id"] for h in hits} <= expected
-        if persona is not None and user is not None:
-            lines, keys = client.notes(persona, user)
-            assert lines == model.notes.get((persona, user), [])
-            assert keys == set(model.notes.get((persona, user), []))
-        for item in listed + hits:
-            assert (item["persona_id"], item["user_id"]) in {
-                (None, None),
-                (persona, None),
-                (persona, user),
-            }
 
 
 class SdkClient:
@@ -116,15 +52,21 @@ class SdkClient:
         return [h.model_dump() for h in found.results]
 
     def erase(self, user: str) -> None:
-        if self.memory.store.get_user(user) is not None:
+        try:
             self.memory.users.erase(user)
+        except PersonaMemoryError as error:
+            assert error.status_code == 404
 
     def note(self, word: str, persona: str, user: str) -> None:
         self.memory.blocks.append(persona, user, "human", word)
         self.memory.profiles.update(persona, user, "personal_info", {word: True})
 
-    def notes(self, persona: str, user: str) -> tuple[list[str], set[str]]:
-        human = self.memory.blocks.get(persona, user, "human").value
+    def notes(self, persona: str, user: str) -> tuple[list[str], set[str]] | None:
+        try:
+            human = self.memory.blocks.get(persona, user, "human").value
+        except PersonaMemoryError as error:
+            assert error.status_code == 404
+            return None
         profile = self.memory.profiles.get(persona, user).categories["personal_info"]
         return (human.splitlines(), set(profile))
 
@@ -162,46 +104,98 @@ class HttpClient:
         patch = {"category": "personal_info", "data": {word: True}}
         assert self.http.patch(f"{base}/profile", json=patch).status_code == 200
 
-    def notes(self, persona: str, user: str) -> tuple[list[str], set[str]]:
+    def notes(self, persona: str, user: str) -> tuple[list[str], set[str]] | None:
         base = f"/v1/personas/{persona}/relationships/{user}"
-        human = self.http.get(f"{base}/blocks/human").json()["value"]
+        human = self.http.get(f"{base}/blocks/human")
+        if human.status_code == 404:
+            return None
+        assert human.status_code == 200, human.text
         profile = self.http.get(f"{base}/profile").json()["categories"]["personal_info"]
-        return (human.splitlines(), set(profile))
+        return (human.json()["value"].splitlines(), set(profile))
 
 
-class World:
-    """One database per test; each example gets fresh persona and user names."""
+def isolation_machine(memory: Memory, client: Client) -> type[RuleBasedStateMachine]:
+    """A state machine over one database; each run gets fresh persona/user names."""
+    runs = itertools.count()
+    everyones: set[str] = set()  # global memories outlive a run: every reader sees them
 
-    def __init__(self, memory: Memory) -> None:
-        self.memory = memory
-        self.model = Model()
-        self.examples = itertools.count()
+    class Isolation(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ns = f"r{next(runs)}"
+            for persona in PERSONAS:
+                memory.personas.create(PersonaCreate(id=self.name(persona), name=persona))
+            self.owner: dict[str, Owner] = {}  # memory id -> (persona, user), namespaced
+            self.notes: dict[tuple[str, str], list[str]] = {}  # opened relationships
 
-    def namespace(self) -> str:
-        ns = f"x{next(self.examples)}"
-        for persona in PERSONAS:
-            self.memory.personas.create(PersonaCreate(id=f"{ns}{persona}", name=persona))
-        return ns
+        def name(self, ident: str | None) -> str | None:
+            return None if ident is None else f"{self.ns}{ident}"
+
+        @rule(owner=st.sampled_from(OWNERS), word=st.sampled_from(WORDS))
+        def add(self, owner: Owner, word: str) -> None:
+            persona, user = self.name(owner[0]), self.name(owner[1])
+            memory_id = client.add(f"{word} {self.ns}", persona, user)
+            self.owner[memory_id] = (persona, user)
+            if persona is None:
+                everyones.add(memory_id)
+            if persona is not None and user is not None:
+                client.note(word, persona, user)
+                self.notes.setdefault((persona, user), []).append(word)
+
+        @rule(user=st.sampled_from(USERS))
+        def erase(self, user: str) -> None:
+            name = self.name(user)
+            self.owner = {i: o for i, o in self.owner.items() if o[1] != name}
+            self.notes = {k: v for k, v in self.notes.items() if k[1] != name}
+            client.erase(str(name))
+
+        @invariant()
+        def every_reader_sees_exactly_its_scopes(self) -> None:
+            for reader in READERS:
+                persona, user = self.name(reader[0]), self.name(reader[1])
+                allowed = {(None, None), (persona, None), (persona, user)}
+                if persona is None:
+                    allowed = {(None, None)}
+                expected = {i for i, o in self.owner.items() if o in allowed} | everyones
+                listed = client.listing(persona, user)
+                assert {m["id"] for m in listed} == expected, (reader, listed)
+                hits = client.search(f"apple river {self.ns}", persona, user)
+                assert {h["id"] for h in hits} <= expected, (reader, hits)
+                for item in listed + hits:
+                    assert (item["persona_id"], item["user_id"]) in allowed
+
+        @invariant()
+        def every_relationship_keeps_its_own_notes(self) -> None:
+            for persona, user in itertools.product(PERSONAS, USERS):
+                key = (str(self.name(persona)), str(self.name(user)))
+                found = client.notes(*key)
+                if key not in self.notes:
+                    assert found is None, key
+                    continue
+                assert found is not None, key
+                lines, flags = found
+                assert lines == self.notes[key] and flags == set(self.notes[key])
+
+    return Isolation
 
 
-@pytest.fixture
-def world(memory: Memory) -> Iterator[World]:
-    yield World(memory)
-
-
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+MACHINE = settings(
+    deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
-@given(ops=operations)
-def test_isolation_through_sdk(world: World, ops: list[tuple[str, Any, str]]) -> None:
-    run(SdkClient(world.memory), world.model, ops, world.namespace())
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(ops=operations)
-def test_isolation_through_http(
-    world: World, server: LiveServer, http: httpx.Client, ops: list[tuple[str, Any, str]]
-) -> None:
-    run(HttpClient(http), world.model, ops, world.namespace())
+@pytest.mark.slow
+def test_isolation_through_sdk(memory: Memory) -> None:
+    machine = isolation_machine(memory, SdkClient(memory))
+    run_state_machine_as_test(
+        machine, settings=settings(MACHINE, max_examples=20, stateful_step_count=12)
+    )
+
+
+@pytest.mark.slow
+def test_isolation_through_http(memory: Memory) -> None:
+    with LiveServer(memory) as live, httpx.Client(base_url=live.url, timeout=30) as http:
+        machine = isolation_machine(memory, HttpClient(http))
+        run_state_machine_as_test(
+            machine, settings=settings(MACHINE, max_examples=8, stateful_step_count=10)
+        )

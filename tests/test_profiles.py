@@ -9,7 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from persona_memory import InvalidInput, Memory, PersonaCreate, PersonaUpdate
+from persona_memory import (
+    InvalidInput,
+    Memory,
+    PersonaCreate,
+    PersonaUpdate,
+    RelationshipNotFound,
+    RelationshipUpdate,
+    UserNotFound,
+)
 from persona_memory.core.profiles import PreconditionFailed, ProfileCategory, deep_merge
 from persona_memory.tools import ToolContext
 
@@ -102,8 +110,13 @@ def bjorn(memory: Memory) -> Memory:
 def test_profiles_are_per_relationship(bjorn: Memory) -> None:
     bjorn.profiles.update("bjorn", "anna", "personal_info", {"name": "Anna"})
     assert bjorn.profiles.get("bjorn", "anna").categories["personal_info"] == {"name": "Anna"}
+    # Other relationships are not there at all: a read never creates them.
+    with pytest.raises(RelationshipNotFound):
+        bjorn.profiles.get("brad", "anna")
+    with pytest.raises(UserNotFound):
+        bjorn.profiles.get("bjorn", "bob")
+    bjorn.relationships.put("brad", "anna", RelationshipUpdate())
     assert bjorn.profiles.get("brad", "anna").categories["personal_info"] == {}
-    assert bjorn.profiles.get("bjorn", "bob").categories["personal_info"] == {}
 
 
 def test_operations_history_and_versions(bjorn: Memory) -> None:

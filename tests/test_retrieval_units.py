@@ -1,14 +1,12 @@
-"""Pure pieces of retrieval: query terms, rank fusion, dense top-k."""
+"""Pure pieces of retrieval: query terms and rank fusion (dense top-k is
+ScopeVectors.top_k, tested in tests/storage/test_vector_cache.py)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from persona_memory.core.ports import VectorCandidates
-from persona_memory.retrieval.dense import top_k_cosine
 from persona_memory.retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from persona_memory.retrieval.terms import query_terms
 
@@ -42,12 +40,3 @@ def test_rrf_scores_are_sums_of_reciprocal_ranks(rankings: list[list[str]]) -> N
         assert score == pytest.approx(expected)
     scores = [score for _, score in reciprocal_rank_fusion(rankings)]
     assert scores == sorted(scores, reverse=True)
-
-
-def test_top_k_cosine_orders_by_similarity() -> None:
-    matrix = np.array([[1, 0], [0.6, 0.8], [0, 1]], dtype=np.float32)
-    candidates = VectorCandidates(["x", "y", "z"], matrix)
-    query = np.array([0, 1], dtype=np.float32)
-    assert [i for i, _ in top_k_cosine(candidates, query, 2)] == ["z", "y"]
-    assert [i for i, _ in top_k_cosine(candidates, query, 10)] == ["z", "y", "x"]
-    assert top_k_cosine(VectorCandidates(), query, 3) == []

@@ -30,7 +30,7 @@ def test_add_picks_scope_from_owner(memory: Memory, sage: str) -> None:
     private = memory.add("about alice", persona_id=sage, user_id="alice")
     assert private.scope is ScopeKind.RELATIONSHIP
     assert memory.users.get("alice").id == "alice"
-    assert memory.users.get_relationship(sage, "alice").relationship_type == "user"
+    assert memory.relationships.get(sage, "alice").relationship_type == "user"
 
 
 def test_metadata_comes_back_as_given(memory: Memory, sage: str) -> None:
@@ -138,19 +138,19 @@ def test_personas_update_and_delete(memory: Memory, sage: str) -> None:
         memory.personas.get(sage)
     with pytest.raises(PersonaNotFound):
         memory.personas.delete(sage)
-    assert memory.users.relationships("alice") == []
+    assert memory.relationships.of_user("alice") == []
 
 
 def test_relationships(memory: Memory, sage: str) -> None:
-    put = memory.users.put_relationship(
+    put = memory.relationships.put(
         "brad", "alice", RelationshipUpdate(relationship_type="bro_friend")
     )
-    again = memory.users.put_relationship(
+    again = memory.relationships.put(
         "brad", "alice", RelationshipUpdate(relationship_type="friend")
     )
     assert again.created_at == put.created_at and again.relationship_type == "friend"
     with pytest.raises(PersonaNotFound):
-        memory.users.put_relationship("ghost", "alice", RelationshipUpdate())
+        memory.relationships.put("ghost", "alice", RelationshipUpdate())
 
 
 def test_export_and_erase(memory: Memory, sage: str) -> None:

@@ -33,6 +33,8 @@ def ok(reply: tuple[int, Any], status: int = 200) -> Any:
 
 
 def shared(api: Api, persona_id: str, user_id: str) -> list[dict[str, Any]]:
+    """The shared blocks of the agent (persona, user), opening it if it is new."""
+    ok(api.open_relationship(persona_id, user_id))
     blocks = ok(api.blocks(persona_id, user_id))["blocks"]
     return [b for b in blocks if b["owner"] == "user_persona"]
 
@@ -67,7 +69,7 @@ def test_1_creating_a_user_persona_creates_its_block(pi: Api) -> None:
 
 
 def test_2_associating_a_user_attaches_the_block_to_their_agent(pi: Api) -> None:
-    ok(pi.blocks("pi", "sarah"))  # the agent exists before the association
+    ok(pi.open_relationship("pi", "sarah"))  # the agent exists before the association
     ok(pi.join("sarah", "qsr_real_estate", 0.9))
     assert [b["label"] for b in shared(pi, "pi", "sarah")] == ["qsr_real_estate_service_experience"]
     # An agent created later gets it too; Daniel's agent does not.
@@ -129,7 +131,7 @@ def test_5_the_tool_creates_a_new_persona_and_refuses_a_malformed_handle(
         assert refused["status"] == "error" and "<industry>_<professional_role>" in refused["error"]
     after = ok(pi.user_personas())["user_personas"]
     assert len(after) == len(before) + 1
-    assert memory.store.get_user("omar") is None  # refused before writing anything
+    assert pi.user("omar")[0] == 404  # refused before writing anything
 
 
 def test_6_repeating_any_operation_changes_nothing(pi: Api, memory: Memory) -> None:
@@ -142,7 +144,7 @@ def test_6_repeating_any_operation_changes_nothing(pi: Api, memory: Memory) -> N
             members,
             detail["shared_block"],
             [b["id"] for b in ok(pi.blocks("pi", "sarah"))["blocks"]],
-            memory.store.block_relationships(detail["shared_block"]["id"]),
+            memory.blocks.relationships(detail["shared_block"]["id"]),
         )
 
     ok(pi.create_user_persona("qsr_real_estate", "Other", "Other"), 200)  # exists: unchanged

@@ -8,7 +8,7 @@ import httpx
 import jsonschema
 import pytest
 
-from persona_memory import Memory, PersonaCreate
+from persona_memory import Memory, PersonaCreate, UserNotFound
 from persona_memory.tools import ToolContext, default_registry
 from persona_memory.tools.builtin import CoreMemoryAppend, UpdateUserPersonaProfile
 
@@ -78,7 +78,9 @@ def test_core_memory_tools_act_on_the_callers_relationship(memory: Memory) -> No
         context,
     )
     assert memory.blocks.get("brad", "alice", "human").value == "Alice likes bikes"
-    assert memory.blocks.get("brad", "bob", "human").value == ""
+    # bob was never touched: no relationship, no user
+    with pytest.raises(UserNotFound):
+        memory.blocks.get("brad", "bob", "human")
     failed = memory.invoke_tool(
         "core_memory_replace",
         {"label": "human", "old_content": "cars", "new_content": "x"},

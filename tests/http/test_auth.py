@@ -180,7 +180,8 @@ def test_tokens_expire_and_can_be_revoked(world: tuple[World, Memory, str]) -> N
     from persona_memory.core.tokens import TokenCreate
 
     expired = memory.tokens.issue("bob", TokenCreate(expires_in_seconds=1))
-    stored = memory.store.get_token(expired.id)
+    with memory.store.read() as tx:
+        stored = tx.get_token(expired.id)
     assert stored is not None and stored.secret_hash not in expired.token
     assert memory.tokens.user_for(expired.token) == "bob"
     import time

@@ -130,7 +130,7 @@ class ScopeVectors:
 
     def _check(self, keys: list[int], batch: npt.NDArray[np.float32]) -> None:
         # Everything is validated before the first write so a bad batch changes nothing.
-        if batch.ndim != 2 or batch.shape[0] != len(keys):
+        if batch.ndim != 2 or batch.shape[0] != len(keys) or batch.shape[1] == 0:
             raise ValueError(f"expected vectors of shape ({len(keys)}, dim), got {batch.shape}")
         if self._dim is not None and batch.shape[1] != self._dim:
             raise ValueError(f"vectors have dim {batch.shape[1]}, this scope holds {self._dim}")
