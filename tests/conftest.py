@@ -1,7 +1,9 @@
-"""Shared fixtures: a real SQLite file, a real HTTP server on 127.0.0.1."""
+"""Shared fixtures: a real SQLite file or a real PostgreSQL database (every test
+that uses ``memory`` runs on both), and a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -14,12 +16,45 @@ import uvicorn
 
 from persona_memory import Memory, PersonaCreate, Settings
 from persona_memory.interfaces.http import create_app
+from persona_memory.storage import open_store
+from tests.pgserver import PgServer, start_server
+
+BACKENDS = ["sqlite", "postgres"]
+TEMPLATE = "persona_memory_template"
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+    """One real PostgreSQL 18 + pgvector for the session, with a migrated template."""
+    server = start_server(tmp_path_factory.mktemp("pgserver"))
+    try:
+        open_store(server.create_database(TEMPLATE)).close()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty, migrated database on each backend."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "memory.db")
+        return
+    request.applymarker(pytest.mark.postgres)
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = f"test_{next(_databases)}"
+    url = server.create_database(name, template=TEMPLATE)
+    try:
+        yield url
+    finally:
+        server.drop_database(name)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(database_url: str) -> Settings:
     # The hashing embedder keeps most tests fast; tests marked `model` use the real one.
-    return Settings(database_url=str(tmp_path / "memory.db"), embedder="hash")
+    return Settings(database_url=database_url, embedder="hash")
 
 
 @pytest.fixture
@@ -39,7 +74,10 @@ class LiveServer:
     """uvicorn serving ``create_app(memory)`` on a free loopback port, in a thread."""
 
     def __init__(self, memory: Memory) -> None:
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only when the
+        # listening socket says TCP; with proto 0 every keep-alive reply waited ~40 ms
+        # for a delayed ACK (Nagle).
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
         host, port = self.socket.getsockname()

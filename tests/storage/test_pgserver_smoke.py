@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-# psycopg and pgvector come with the `postgres` extra, which `make install` does not add.
-pytest.importorskip("psycopg", reason="needs the postgres extra: pip install -e '.[dev,postgres]'")
-pytest.importorskip("pgvector", reason="needs the postgres extra: pip install -e '.[dev,postgres]'")
-
 import psutil  # type: ignore[import-untyped]
+import pytest
 import sqlalchemy as sa
 from pgvector.sqlalchemy import VECTOR
 
@@ -36,15 +30,6 @@ NEAREST = (
     " ORDER BY embedding <=> :query LIMIT 2"
     ") SELECT id, distance FROM nearest ORDER BY distance, id"
 )
-
-
-@pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    server = start_server(tmp_path_factory.mktemp("pgserver"))
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _engine(url: str) -> sa.Engine:

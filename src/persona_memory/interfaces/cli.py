@@ -130,6 +130,30 @@ def reindex(
     typer.echo(f"re-embedded {done} memories with {memory.embedder.model_name}")
 
 
+@app.command()
+def copy(
+    source: Annotated[str, typer.Option("--from", help="Database to copy from (path or URL).")],
+    target: Annotated[str, typer.Option("--to", help="Empty database to copy into.")],
+) -> None:
+    """Copy a whole store into an empty one, e.g. SQLite to PostgreSQL."""
+    from persona_memory.core.errors import PersonaMemoryError
+    from persona_memory.storage import open_store
+    from persona_memory.storage.copy import copy_store, total_rows
+
+    source_store, target_store = open_store(source), open_store(target)
+    try:
+        with typer.progressbar(length=total_rows(source_store), label="copying") as bar:
+            copied = copy_store(source_store, target_store, progress=bar.update)
+    except PersonaMemoryError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(code=1) from error
+    finally:
+        source_store.close()
+        target_store.close()
+    summary = ", ".join(f"{name} {count}" for name, count in copied.items() if count)
+    typer.echo(f"copied {sum(copied.values())} rows ({summary}) to {target_store.url}")
+
+
 @bench_app.command("retrieval")
 def bench_retrieval(
     data: Annotated[

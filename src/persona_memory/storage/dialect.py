@@ -28,7 +28,10 @@ def insert_ignoring_duplicates(
         statement = statement.from_select([c.name for c in values.selected_columns], values)
     else:
         statement = statement.values(values)
-    return int(connection.execute(statement.on_conflict_do_nothing()).rowcount)
+    # Counted through RETURNING: drivers need not report rowcount for an INSERT.
+    key = next(iter(table.primary_key.columns))
+    returned = connection.execute(statement.on_conflict_do_nothing().returning(key))
+    return len(returned.all())
 
 
 def upsert(

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pgvector.sqlalchemy import VECTOR
-from sqlalchemy import Connection, bindparam, cast, func, literal_column, select, text
+from sqlalchemy import Connection, Float, bindparam, cast, func, literal_column, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
 from persona_memory.core.memories import MemoryQuery
@@ -76,7 +76,7 @@ class PostgresIndex:
         connection.execute(text(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, k)}"))
         fixed = VECTOR(dimension)
         # Written as the index's expression (embedding::vector(n)) so the planner can use it.
-        distance = cast(memories.c.embedding, fixed).op("<=>")(
+        distance = cast(memories.c.embedding, fixed).op("<=>", return_type=Float())(
             bindparam("query_vector", vector, type_=fixed)
         )
         statement = (

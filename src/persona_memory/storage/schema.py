@@ -1,9 +1,10 @@
 """The database schema, defined once. Alembic migrations create it.
 
-Each table says in ``info`` whether it holds a user's data and how to find it:
-``USER_DATA`` (its ``user_id`` column names the user: erased and exported by
-that column) or ``NO_USER_DATA``. Erasure and export are derived from this;
-tests/storage/test_user_data.py fails for a table that says neither.
+Each table says in ``info`` whether it holds a user's data: ``user_data(...)``
+(the column that names the user, and the export field that carries its rows),
+a ``table.column`` it cascades from, or ``NO_USER_DATA``. Erasure walks this
+registry; tests/storage/test_user_data.py fails for a table that says nothing,
+and checks that erasure leaves no row and export misses no table.
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ from sqlalchemy import (
 
 from persona_memory.storage.types import UTCDateTime, Vector
 
-USER_DATA = {"user_data": "user_id"}
 NO_USER_DATA = {"user_data": None}
+
+
+def user_data(export: str, column: str = "user_id") -> dict[str, str]:
+    """``info`` of a table whose ``column`` names the user; ``export`` is the field
+    of the user's export (``UserExport``) that carries its rows."""
+    return {"user_data": column, "export": export}
 
 
 metadata = MetaData(
@@ -66,7 +72,7 @@ users = Table(
     Column("name", String(200)),
     Column("metadata", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    info={"user_data": "id"},
+    info=user_data("user", column="id"),
 )
 
 relationships = Table(
@@ -83,7 +89,7 @@ relationships = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_relationships_user", "user_id"),
-    info=USER_DATA,
+    info=user_data("relationships"),
 )
 
 # ``pk`` is an integer so that full-text indexes can key on it; ``id`` is the
@@ -114,7 +120,7 @@ memories = Table(
     Index("ix_memories_scope", "scope", "persona_id", "user_id"),
     Index("ix_memories_user", "user_id"),
     Index("ix_memories_scope_key", "scope_key", "embedding_model"),
-    info=USER_DATA,
+    info=user_data("memories"),
 )
 
 memory_tags = Table(
@@ -124,7 +130,7 @@ memory_tags = Table(
     Column("tag", String(100), primary_key=True),
     Index("ix_memory_tags_tag", "tag"),
     # Rows go with their memory (ON DELETE CASCADE from memories).
-    info={"user_data": "memories.pk"},
+    info={"user_data": "memories.pk", "export": "memories"},
 )
 
 memory_history = Table(
@@ -141,7 +147,7 @@ memory_history = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_memory_history_memory", "memory_id"),
     Index("ix_memory_history_user", "user_id"),
-    info=USER_DATA,
+    info=user_data("history"),
 )
 
 user_personas = Table(
@@ -169,7 +175,7 @@ user_persona_members = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_user_persona_members_handle", "handle"),
-    info=USER_DATA,
+    info=user_data("memberships"),
 )
 
 # Private blocks carry their relationship (persona_id, user_id); shared ones
@@ -196,7 +202,7 @@ blocks = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("persona_id", "user_id", "label", name="uq_blocks_private_label"),
     Index("ix_blocks_user", "user_id"),
-    info=USER_DATA,
+    info=user_data("blocks"),
 )
 
 block_attachments = Table(
@@ -212,7 +218,7 @@ block_attachments = Table(
         ondelete="CASCADE",
     ),
     Index("ix_block_attachments_relationship", "persona_id", "user_id"),
-    info=USER_DATA,
+    info=user_data("blocks"),
 )
 
 profiles = Table(
@@ -228,7 +234,7 @@ profiles = Table(
         ["relationships.persona_id", "relationships.user_id"],
         ondelete="CASCADE",
     ),
-    info=USER_DATA,
+    info=user_data("profiles"),
 )
 
 profile_history = Table(
@@ -244,7 +250,7 @@ profile_history = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_profile_history_relationship", "persona_id", "user_id"),
     Index("ix_profile_history_user", "user_id"),
-    info=USER_DATA,
+    info=user_data("profile_history"),
 )
 
 user_tokens = Table(
@@ -257,7 +263,7 @@ user_tokens = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime()),
     Index("ix_user_tokens_user", "user_id"),
-    info=USER_DATA,
+    info=user_data("tokens"),
 )
 
 __all__ = [

@@ -8,14 +8,14 @@ tests/storage/test_user_data.py fails for a table that declares nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Table, delete, exists, select
+from sqlalchemy import Connection, MetaData, Table, delete, exists, select
 
 from persona_memory.storage.schema import metadata, users
 
 
 def user_column(table: Table) -> str | None:
     """The column of ``table`` that names a user, if rows are found by one."""
-    declared = table.info["user_data"]
+    declared = table.info.get("user_data")
     if declared is None or "." in declared:
         return None
     return str(declared)
@@ -31,3 +31,8 @@ def erase_user_rows(connection: Connection, user_id: str) -> bool:
         if column is not None:
             connection.execute(delete(table).where(table.c[column] == user_id))
     return True
+
+
+def undeclared_tables(schema: MetaData) -> list[Table]:
+    """Tables that do not say whether they hold a user's data."""
+    return [table for table in schema.sorted_tables if "user_data" not in table.info]

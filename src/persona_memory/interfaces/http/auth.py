@@ -59,12 +59,12 @@ def _principal(request: Request, memory: MemoryDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(_principal)]
 
 
-def require_admin(principal: PrincipalDep) -> None:
+async def require_admin(principal: PrincipalDep) -> None:
     if not principal.is_admin:
         raise Forbidden("a user token can only reach /v1/me/...")
 
 
-def require_user(principal: PrincipalDep) -> str:
+async def require_user(principal: PrincipalDep) -> str:
     if principal.anonymous:
         raise Unauthorized("missing bearer token: /v1/me needs a user token")
     if principal.user_id is None:
@@ -75,7 +75,7 @@ def require_user(principal: PrincipalDep) -> str:
 CurrentUser = Annotated[str, Depends(require_user)]
 
 
-def _user_caller(user_id: CurrentUser) -> Caller:
+async def _user_caller(user_id: CurrentUser) -> Caller:
     return Caller.user(user_id)
 
 

@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from persona_memory.memory import Memory
 
 
-def _memory(request: Request) -> Memory:
+# Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` one in
+# the thread pool, a thread hop per dependency per request.
+async def _memory(request: Request) -> Memory:
     memory: Memory = request.app.state.memory
     return memory
 

@@ -18,6 +18,11 @@ class Rows:
 
 
 def locked(statement: S, for_update: bool) -> S:
-    """``SELECT ... FOR UPDATE`` when asked: PostgreSQL locks the rows until the
-    transaction ends; SQLite's write transaction already holds the only lock."""
-    return statement.with_for_update() if for_update else statement
+    """``SELECT ... FOR NO KEY UPDATE`` when asked: PostgreSQL locks the rows until
+    the transaction ends; SQLite's write transaction already holds the only lock.
+
+    NO KEY (we never change a primary key) because inserting a row that refers to
+    this one takes a KEY SHARE lock on it, which FOR UPDATE would wait for: two
+    writers that each attach a shared block and then edit it would deadlock.
+    """
+    return statement.with_for_update(key_share=True) if for_update else statement
