@@ -5,7 +5,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 import pytest
 
 from persona_memory import Memory, RelationshipUpdate
@@ -17,7 +16,6 @@ from persona_memory.core.blocks import (
     USER_PERSONA_PROFILE_PREAMBLE,
 )
 from tests.api_clients import HttpApi, SdkApi
-from tests.conftest import LiveServer
 
 Api = SdkApi | HttpApi
 
@@ -131,28 +129,4 @@ def test_concurrent_appends_to_a_shared_block_lose_nothing(memory: Memory) -> No
     value = memory.blocks.get("pi", "user0", label).value
     assert sorted(line for line in value.splitlines() if line.startswith("lesson ")) == sorted(
         f"lesson {n}" for n in range(50)
-    )
-
-
-def test_parallel_http_appends_lose_nothing(memory: Memory) -> None:
-    from persona_memory import PersonaCreate
-
-    memory.personas.create(PersonaCreate(id="pi", name="Pi"))
-    for user in ("sarah", "sam"):
-        memory.user_personas.join(user, "qsr_real_estate")
-    label = "qsr_real_estate_service_experience"
-    with LiveServer(memory) as live:
-
-        def append(n: int) -> int:
-            user = ("sarah", "sam")[n % 2]
-            with httpx.Client(base_url=live.url, timeout=60) as client:
-                url = f"/v1/personas/pi/relationships/{user}/blocks/{label}/append"
-                return client.post(url, json={"content": f"note {n}"}).status_code
-
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(append, range(40)))
-    assert statuses == [200] * 40
-    lines = memory.blocks.get("pi", "sam", label).value.splitlines()
-    assert sorted(line for line in lines if line.startswith("note ")) == sorted(
-        f"note {n}" for n in range(40)
     )

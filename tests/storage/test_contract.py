@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 
 from persona_memory.core.base import utcnow
-from persona_memory.core.blocks import appended, private_blocks
+from persona_memory.core.blocks import appended
 from persona_memory.core.ids import new_memory_id
 from persona_memory.core.memories import HistoryEvent, MemoryQuery, MemoryRecord
 from persona_memory.core.personas import Persona
 from persona_memory.core.ports import Embedding, Store
 from persona_memory.core.profiles import CategoryChange, Profile
+from persona_memory.core.relationship_service import open_relationship as open_core_relationship
 from persona_memory.core.relationships import new_relationship
 from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
 from persona_memory.core.tokens import TokenCreate
@@ -438,14 +439,9 @@ def membership(user_id: str, handle: str, score: float = 1.0) -> Membership:
 
 
 def open_relationship(store: Store, persona_id: str, user_id: str) -> None:
+    """As a service opens one: the core rule, run on this backend's transaction."""
     with store.transaction() as tx:
-        tx.insert_user(new_user(user_id, T0))
-        if tx.insert_relationship(new_relationship(persona_id, user_id, T0)):
-            blocks = private_blocks(persona_id, user_id, T0)
-            tx.insert_blocks(blocks)
-            for block in blocks:
-                tx.attach_block(block.id, persona_id, user_id, T0)
-            tx.attach_membership_blocks(persona_id, user_id, T0)
+        open_core_relationship(tx, persona_id, user_id, T0)
 
 
 def test_blocks_attach_update_detach(seeded: Store) -> None:

@@ -118,8 +118,8 @@ def evaluate(memory: Memory, conversations: list[Conversation], mode: SearchMode
         questions=len(latencies),
         recall_at={k: statistics.fmean(v) for k, v in recalls.items()},
         context_recall={b: statistics.fmean(v) for b, v in contexts.items()},
-        latency_ms_p50=_percentile(latencies, 50),
-        latency_ms_p95=_percentile(latencies, 95),
+        latency_ms_p50=percentile(latencies, 50),
+        latency_ms_p95=percentile(latencies, 95),
     )
 
 
@@ -207,7 +207,7 @@ def run_and_write(
     return text
 
 
-def _percentile(values: list[float], percent: int) -> float:
+def percentile(values: list[float], percent: int) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 from persona_memory.core.memories import MemoryQuery, SearchHit, SearchMode
-from persona_memory.core.ports import Embedder, Store
+from persona_memory.core.ports import Embedder, Store, Vectors
 from persona_memory.retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from persona_memory.retrieval.terms import query_terms
 
@@ -17,31 +19,43 @@ class HybridSearcher:
         # Each ranker contributes this many candidates before fusion.
         self._depth = depth
         self._rrf_k = rrf_k
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vector-search")
 
     def search(
         self, text: str, query: MemoryQuery, *, limit: int = 10, mode: SearchMode = "hybrid"
     ) -> list[SearchHit]:
-        depth = max(self._depth, 3 * limit)
         # Embed before the snapshot opens: the model is the slow part.
         vector = self._embedder.embed([text])[0] if mode != "text" else None
+        return self.search_embedded(text, vector, query, limit=limit, mode=mode)
+
+    def search_embedded(
+        self,
+        text: str,
+        vector: Vectors | None,
+        query: MemoryQuery,
+        *,
+        limit: int = 10,
+        mode: SearchMode = "hybrid",
+    ) -> list[SearchHit]:
+        """The same search with the query's vector already computed (None: text only)."""
+        depth = max(self._depth, 3 * limit)
+        # The two rankers run at once, each in its own snapshot: full text waits
+        # in the database, vectors in numpy, both without the GIL. On a large
+        # scope that is the slower of the two instead of their sum.
+        vector_ranking: Future[list[str]] | None = None
+        if vector is not None and mode != "text":
+            vector_ranking = self._pool.submit(self._vector_ranking, vector, query, depth)
         with self._store.read() as tx:
             text_ranking = (
                 [hit.memory_id for hit in tx.text_search(query_terms(text), query, depth)]
                 if mode != "vector"
                 else []
             )
-            vector_ranking = (
-                [
-                    hit.memory_id
-                    for hit in tx.vector_search(vector, self._embedder.model_name, query, depth)
-                ]
-                if vector is not None
-                else []
-            )
-            fused = reciprocal_rank_fusion([text_ranking, vector_ranking], k=self._rrf_k)[:limit]
+            dense = vector_ranking.result() if vector_ranking is not None else []
+            fused = reciprocal_rank_fusion([text_ranking, dense], k=self._rrf_k)[:limit]
             records = {m.id: m for m in tx.get_memories([i for i, _ in fused])}
         text_rank = {memory_id: rank for rank, memory_id in enumerate(text_ranking, 1)}
-        vector_rank = {memory_id: rank for rank, memory_id in enumerate(vector_ranking, 1)}
+        vector_rank = {memory_id: rank for rank, memory_id in enumerate(dense, 1)}
         return [
             SearchHit(
                 **records[memory_id].model_dump(),
@@ -52,3 +66,8 @@ class HybridSearcher:
             for memory_id, score in fused
             if memory_id in records
         ]
+
+    def _vector_ranking(self, vector: Vectors, query: MemoryQuery, depth: int) -> list[str]:
+        with self._store.read() as tx:
+            hits = tx.vector_search(vector, self._embedder.model_name, query, depth)
+        return [hit.memory_id for hit in hits]

@@ -75,14 +75,27 @@ class SqliteIndex:
     def text_search(
         self, connection: Connection, terms: Sequence[str], query: MemoryQuery, k: int
     ) -> list[Hit]:
+        match = _FTS_SELF.op("MATCH")(fts5_query(terms, query.scopes))
         rank = func.bm25(_FTS_SELF, 1.0, 0.0).label("rank")
-        statement = (
-            select(memories.c.id, rank)
-            .select_from(_FTS.join(memories, memories.c.pk == _FTS.c.rowid))
-            .where(_FTS_SELF.op("MATCH")(fts5_query(terms, query.scopes)), memory_where(query))
-            .order_by(rank)
-            .limit(k)
-        )
+        if query.filtered:
+            # Filters on memory columns: rank the matches that pass them.
+            statement = (
+                select(memories.c.id, rank)
+                .select_from(_FTS.join(memories, memories.c.pk == _FTS.c.rowid))
+                .where(match, memory_where(query))
+                .order_by(rank)
+                .limit(k)
+            )
+        else:
+            # The scopes are in the MATCH already: take FTS5's own top k first, then
+            # join only those (joining every match cost as much as ranking them).
+            best = select(_FTS.c.rowid, rank).where(match).order_by(rank).limit(k).subquery()
+            statement = (
+                select(memories.c.id, best.c.rank)
+                .select_from(best.join(memories, memories.c.pk == best.c.rowid))
+                .where(memory_where(query))
+                .order_by(best.c.rank)
+            )
         # bm25() is lower-is-better and negative; flip it so higher is better.
         return [Hit(row.id, -float(row.rank)) for row in connection.execute(statement)]
 
@@ -104,12 +117,18 @@ class SqliteIndex:
     def _catch_up(self, connection: Connection) -> bool:
         """Apply the changes logged since the last look; True when the cache now
         matches this transaction's snapshot (so entries loaded in it may be kept)."""
-        first, top = connection.execute(text("SELECT min(seq), max(seq) FROM vector_log")).one()
+        # Two scalar subqueries: SQLite answers a lone min() or max() from the
+        # index, but "SELECT min(seq), max(seq)" scans the whole log.
+        first, top = connection.execute(
+            text("SELECT (SELECT min(seq) FROM vector_log), (SELECT max(seq) FROM vector_log)")
+        ).one()
         top = top or 0
         with self._lock:
             if top <= self._seen:
                 return top == self._seen
-            if first is not None and first > self._seen + 1 and self._seen > 0:
+            if len(self._cache) == 0:
+                pass  # nothing cached to bring up to date: entries load from this snapshot
+            elif first is not None and first > self._seen + 1:
                 # Changes we never saw were pruned: start again from the database.
                 self._cache.clear()
                 self._owner.clear()

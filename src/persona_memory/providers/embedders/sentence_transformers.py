@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,11 @@ class SentenceTransformerEmbedder:
         self._batch_threads = batch_threads or os.cpu_count() or 1
         self._model: Any = None
         self._lock = threading.Lock()
+        # Every inference runs on this one thread. torch's OpenMP pool belongs to
+        # the thread that starts it: called from a server's many worker threads,
+        # each grew its own pool, whose idle threads spin and starve the one
+        # working (HTTP batch ingest ran at half the SDK's rate).
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
 
     @property
     def model_name(self) -> str:
@@ -63,12 +69,15 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._load()
         threads = self._threads if len(texts) < _BATCH else self._batch_threads
-        # One inference at a time: two on two cores only fight over them.
-        with self._lock:
-            torch_module().set_num_threads(threads)
-            vectors = model.encode(
-                list(texts), batch_size=_BATCH, normalize_embeddings=True, convert_to_numpy=True
-            )
+        return self._worker.submit(self._encode, model, list(texts), threads).result()
+
+    @staticmethod
+    def _encode(model: Any, texts: list[str], threads: int) -> Vectors:
+        # One inference at a time (one worker thread): two on two cores only fight.
+        torch_module().set_num_threads(threads)
+        vectors = model.encode(
+            texts, batch_size=_BATCH, normalize_embeddings=True, convert_to_numpy=True
+        )
         return np.asarray(vectors, dtype=np.float32)
 
     def _load(self) -> Any:
