@@ -122,6 +122,7 @@ class Memory:
         return self.tools.invoke(self, name, arguments, context or ToolContext())
 
     def close(self) -> None:
+        self.searcher.close()
         self.store.close()
 
     def __enter__(self) -> Memory:

@@ -67,6 +67,9 @@ class HybridSearcher:
             if memory_id in records
         ]
 
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
     def _vector_ranking(self, vector: Vectors, query: MemoryQuery, depth: int) -> list[str]:
         with self._store.read() as tx:
             hits = tx.vector_search(vector, self._embedder.model_name, query, depth)
