@@ -74,6 +74,15 @@ def test_sixteen_concurrent_patches_to_one_memory_lose_nothing(memory: Memory) -
     # Each update read what the one before it wrote: a chain, never two from one state.
     for before, after in itertools.pairwise(updates):
         assert after.old_value == before.new_value
+    # And each changed only the fields its PATCH named: none wrote back a stale
+    # value over another's change (the first store did, in 20 of 20 runs).
+    for update in updates:
+        assert update.old_value is not None and update.new_value is not None
+        changed = {k for k, v in update.new_value.items() if update.old_value[k] != v}
+        assert changed - {"updated_at"} <= {"importance"} or changed - {"updated_at"} <= {
+            "tags",
+            "category",
+        }, changed
     final = memory.memories.get(stored.id).model_dump(mode="json")
     assert final == updates[-1].new_value
 
