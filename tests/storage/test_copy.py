@@ -10,6 +10,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from persona_memory import Memory, PersonaCreate, Settings
+from persona_memory.core.user_personas import UserPersonaCreate
 from persona_memory.interfaces.cli import app
 from persona_memory.storage.schema import metadata
 from tests.pgserver import PgServer
@@ -58,6 +59,17 @@ def test_copy_sqlite_to_postgres_and_back(tmp_path: Path, pg_server: PgServer) -
 
     again = runner.invoke(app, ["copy", "--from", source, "--to", postgres])
     assert again.exit_code == 1 and "empty database" in again.output
+
+    # A target with only a user persona of its own is not empty either.
+    custom = str(tmp_path / "custom.db")
+    with Memory(settings=Settings(database_url=custom, embedder="hash")) as memory:
+        memory.user_personas.create(
+            UserPersonaCreate(handle="retail_ops", industry="Retail", professional_role="Ops")
+        )
+    refused = runner.invoke(app, ["copy", "--from", source, "--to", custom])
+    assert refused.exit_code == 1 and "user_personas" in refused.output
+    with Memory(settings=Settings(database_url=custom, embedder="hash")) as memory:
+        assert "retail_ops" in [p.handle for p in memory.user_personas.all()]
 
     back = str(tmp_path / "back.db")
     result = runner.invoke(app, ["copy", "--from", postgres, "--to", back])

@@ -14,10 +14,11 @@ from sqlalchemy import Connection, func, insert, select, text
 
 from persona_memory.core.errors import ConflictError
 from persona_memory.storage.engine import read_transaction, write_transaction
-from persona_memory.storage.schema import metadata, user_personas
+from persona_memory.storage.schema import blocks, metadata, user_personas
 from persona_memory.storage.store import SqlStore
 
 BATCH = 1000
+SEEDED_HANDLES = ("qsr_real_estate", "tobacco_consumer_insights")  # migration 0002
 Progress = Callable[[int], None]
 
 
@@ -56,14 +57,32 @@ def copy_store(
 
 
 def _check_empty(connection: Connection) -> None:
+    """Empty but for what the migrations seed: the two user personas of seed 000
+    with their shared blocks, never written to."""
     for table in metadata.sorted_tables:
-        if table is user_personas or table.name == "blocks":
-            continue  # seeded by the migrations; replaced by the copy
+        if table is user_personas or table is blocks:
+            continue
         if _count(connection, table.name):
-            raise TargetNotEmpty(
-                f"the target already holds data (table {table.name}); copy into an empty database",
-                field="to",
-            )
+            raise _not_empty(table.name)
+    others = select(func.count()).where(user_personas.c.handle.not_in(SEEDED_HANDLES))
+    if connection.execute(others).scalar_one():
+        raise _not_empty(user_personas.name)
+    touched = (
+        select(func.count())
+        .select_from(blocks)
+        .where(
+            (blocks.c.user_persona_handle.is_(None)) | (blocks.c.updated_at != blocks.c.created_at)
+        )
+    )
+    if connection.execute(touched).scalar_one():
+        raise _not_empty(blocks.name)
+
+
+def _not_empty(table: str) -> TargetNotEmpty:
+    return TargetNotEmpty(
+        f"the target already holds data (table {table}); copy into an empty database",
+        field="to",
+    )
 
 
 def _count(connection: Connection, name: str) -> int:
