@@ -1,13 +1,17 @@
-"""What every concept's models share: strict models, JSON objects, UTC time."""
+"""What every concept's models share: strict models, safe JSON, UTC time."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
 JSONObject = dict[str, Any]
+
+# Deeper values are refused on the way in: serialising them later fails (a
+# stored value that no read can return), and nothing a memory needs nests so.
+MAX_JSON_DEPTH = 32
 
 
 def utcnow() -> datetime:
@@ -16,13 +20,61 @@ def utcnow() -> datetime:
 
 def _as_utc(value: datetime) -> datetime:
     """Naive datetimes are taken as UTC; aware ones are converted to it."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+05:00 is before the first representable instant in UTC.
+        raise ValueError("date is out of range once converted to UTC") from None
 
 
 UTCDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
+def check_json(value: object, depth: int = 0) -> None:
+    """Refuse what cannot be stored and read back as JSON or text: strings with a
+    lone surrogate (invalid UTF-8) or a NUL character, and nesting deeper than
+    MAX_JSON_DEPTH. Raises ValueError, which the models turn into a 422."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, str):
+        _check_text(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                _check_text(key)
+            check_json(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            check_json(item, depth + 1)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text is not valid Unicode (a lone surrogate)") from None
+    if "\x00" in text:
+        raise ValueError("text contains a NUL character")
+
+
+def refuse_nulls(model: BaseModel, optional: frozenset[str] = frozenset()) -> None:
+    """A partial update leaves out what it does not change; an explicit null for a
+    field that cannot be empty is a mistake to report, not a value to store."""
+    for name in model.model_fields_set - optional:
+        if getattr(model, name) is None:
+            raise ValueError(f"{name} cannot be null: leave it out to keep it")
+
+
 class Model(BaseModel):
-    """A request or record model: unknown fields are an error, not ignored."""
+    """A request or record model: unknown fields are an error, not ignored, and no
+    value that could not be stored and read back gets in."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        check_json(data)
+        return data

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from persona_memory.core.base import Model
 from persona_memory.core.errors import ConflictError, InvalidInput, NotFoundError, TextTooLong
 from persona_memory.core.ids import new_memory_id
 from persona_memory.core.personas import Persona
@@ -62,9 +63,7 @@ class BlockOwner(StrEnum):
 PERSONA_BLOCK_PREFIX = "persona:"
 
 
-class Block(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Block(Model):
     id: str
     label: str
     value: str
@@ -82,18 +81,15 @@ class Block(BaseModel):
 BlockChange = Callable[[Block], Block]
 
 
-class BlockValue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BlockValue(Model):
     value: str
 
 
-class BlockAppend(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BlockAppend(Model):
     content: str = Field(min_length=1)
 
 
-class BlockReplace(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BlockReplace(Model):
     old_content: str = Field(min_length=1)
     new_content: str
 

@@ -11,12 +11,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from persona_memory.core.base import JSONObject, Model, UTCDatetime
+from persona_memory.core.base import JSONObject, Model, UTCDatetime, refuse_nulls
 from persona_memory.core.errors import InvalidInput, NotFoundError, TextTooLong
 from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN, new_memory_id
 from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
+
+
+def _text_not_blank(cls: type, value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError("text must not be blank")
+    return value
 
 
 class MemoryCreate(Model):
@@ -34,12 +40,7 @@ class MemoryCreate(Model):
     valid_from: UTCDatetime | None = None
     valid_to: UTCDatetime | None = None
 
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text must not be blank")
-        return value
+    _not_blank = field_validator("text")(_text_not_blank)
 
 
 class MemoryBatch(Model):
@@ -49,7 +50,8 @@ class MemoryBatch(Model):
 
 
 class MemoryUpdate(Model):
-    """A partial update of a memory; its scope never changes."""
+    """A partial update of a memory; its scope never changes. Leave a field out to
+    keep it; ``null`` clears only what may be empty (category, validity)."""
 
     text: str | None = Field(default=None, min_length=1)
     category: str | None = Field(default=None, max_length=100)
@@ -58,6 +60,13 @@ class MemoryUpdate(Model):
     metadata: JSONObject | None = None
     valid_from: UTCDatetime | None = None
     valid_to: UTCDatetime | None = None
+
+    _not_blank = field_validator("text")(_text_not_blank)
+
+    @model_validator(mode="after")
+    def _nulls(self) -> MemoryUpdate:
+        refuse_nulls(self, frozenset({"category", "valid_from", "valid_to"}))
+        return self
 
 
 class MemoryRecord(Model):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from persona_memory.core.base import JSONObject, Model
+from persona_memory.core.base import JSONObject, Model, refuse_nulls
 from persona_memory.core.errors import NotFoundError
 from persona_memory.core.ids import PERSONA_ID_PATTERN
 from persona_memory.core.profiles import ProfileCategory, default_profile_schema
@@ -53,6 +53,11 @@ class PersonaUpdate(Model):
     attach_user_persona_blocks: bool | None = None
     profile_schema: dict[str, ProfileCategory] | None = None
     profile_title: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _nulls(self) -> PersonaUpdate:
+        refuse_nulls(self, frozenset({"voice"}))
+        return self
 
 
 class Persona(PersonaCreate):

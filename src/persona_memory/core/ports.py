@@ -233,4 +233,9 @@ class Store(Protocol):
         """A read-only snapshot; writing through it is an error."""
         ...
 
+    def scrub(self) -> None:
+        """After an erasure, remove what the backend keeps of deleted rows (index
+        segments, journals) as far as it can."""
+        ...
+
     def close(self) -> None: ...

@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 import jsonschema
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from persona_memory.core.base import Model, check_json
 from persona_memory.core.errors import InvalidInput, PersonaMemoryError
 
 JSONObject = dict[str, Any]
@@ -24,10 +25,8 @@ Categories = dict[str, JSONObject]
 Operation = Literal["merge", "replace"]
 
 
-class ProfileCategory(BaseModel):
+class ProfileCategory(Model):
     """One category of a persona's profile schema."""
-
-    model_config = ConfigDict(extra="forbid")
 
     description: str = ""
     json_schema: JSONObject | None = Field(
@@ -53,7 +52,7 @@ def default_profile_schema() -> dict[str, ProfileCategory]:
     }
 
 
-class Profile(BaseModel):
+class Profile(Model):
     persona_id: str
     user_id: str
     categories: Categories = Field(description="category → JSON object; empty when unset")
@@ -61,15 +60,13 @@ class Profile(BaseModel):
     updated_at: datetime | None = None
 
 
-class ProfilePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProfilePatch(Model):
     category: str
     data: JSONObject
     operation: Operation = "merge"
 
 
-class ProfileHistoryEntry(BaseModel):
+class ProfileHistoryEntry(Model):
     id: int
     persona_id: str
     user_id: str
@@ -147,6 +144,10 @@ def check_category(
             f"category {category!r} must be a JSON object, not {type(data).__name__}",
             field=category,
         )
+    try:
+        check_json(data)
+    except ValueError as unstorable:
+        raise InvalidInput(f"category {category!r}: {unstorable}", field=category) from None
     spec = schema[category].json_schema
     if spec is not None:
         error = jsonschema.exceptions.best_match(

@@ -12,21 +12,25 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from persona_memory.core.base import Model
 
 PREFIX = "pmu"
+MAX_LIFETIME = 10 * 365 * 24 * 3600
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenCreate(Model):
     name: str = Field(default="", max_length=200, description="what the token is for")
     expires_in_seconds: int | None = Field(
-        default=None, gt=0, description="lifetime; omit for a token that does not expire"
+        default=None,
+        gt=0,
+        le=MAX_LIFETIME,
+        description="lifetime (at most ten years); omit for a token that does not expire",
     )
 
 
-class UserToken(BaseModel):
+class UserToken(Model):
     """A token's public record: everything but the secret."""
 
     id: str

@@ -10,20 +10,22 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from persona_memory.core.base import Model
 from persona_memory.core.blocks import Block, BlockOwner
 from persona_memory.core.errors import InvalidInput, NotFoundError
 from persona_memory.core.ids import new_memory_id
 
 HANDLE_PATTERN = r"^[a-z0-9]+(?:_[a-z0-9]+)+$"
+MAX_HANDLE = 100
 _HANDLE = re.compile(HANDLE_PATTERN)
 TAXONOMY_FORMAT = "<industry>_<professional_role>"
 HANDLE_RULE = (
     "A persona handle follows <industry>_<professional_role>: lowercase snake_case "
     "(letters and digits joined by single underscores) with at least two parts, the "
     "first naming the industry and the rest the professional role, e.g. "
-    "'qsr_real_estate' or 'tobacco_consumer_insights'."
+    "'qsr_real_estate' or 'tobacco_consumer_insights'; at most 100 characters."
 )
 
 SHARED_BLOCK_LIMIT = 8000
@@ -41,10 +43,8 @@ SHARED_BLOCK_DESCRIPTION = (
 )
 
 
-class UserPersonaCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    handle: str = Field(pattern=HANDLE_PATTERN, description=HANDLE_RULE)
+class UserPersonaCreate(Model):
+    handle: str = Field(pattern=HANDLE_PATTERN, max_length=MAX_HANDLE, description=HANDLE_RULE)
     industry: str = Field(min_length=1, max_length=200)
     professional_role: str = Field(min_length=1, max_length=200)
     description: str = ""
@@ -54,9 +54,7 @@ class UserPersona(UserPersonaCreate):
     created_at: datetime
 
 
-class MembershipUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MembershipUpdate(Model):
     confidence_score: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
@@ -80,7 +78,7 @@ class UserPersonaNotFound(NotFoundError):
 
 
 def check_handle(handle: str, field: str = "persona_handle") -> str:
-    if not _HANDLE.fullmatch(handle):
+    if len(handle) > MAX_HANDLE or not _HANDLE.fullmatch(handle):
         message = f"{handle!r} is not a well-formed persona handle. {HANDLE_RULE}"
         raise InvalidInput(message, field=field)
     return handle

@@ -41,6 +41,7 @@ class UserService:
         with self._store.transaction() as tx:
             if not tx.erase_user(check_user_id(user_id)):
                 raise UserNotFound(user_id)
+        self._store.scrub()
 
     def export(self, user_id: str, *, caller: Caller = ADMIN) -> UserExport:
         """Everything stored about the user, read in one snapshot."""

@@ -80,7 +80,7 @@ class PostgresIndex:
             bindparam("query_vector", vector, type_=fixed)
         )
         statement = (
-            select(memories.c.id, distance.label("distance"))
+            select(memories.c.id, memories.c.pk, distance.label("distance"))
             .where(
                 memories.c.embedding_dim == dimension,
                 memories.c.embedding_model == model,
@@ -90,6 +90,7 @@ class PostgresIndex:
             .limit(k)
         )
         rows = connection.execute(statement).all()
-        # relaxed_order may return rows slightly out of order: sort them here.
-        ranked = sorted(rows, key=lambda row: (float(row.distance), row.id))
+        # relaxed_order may return rows slightly out of order: sort them here. Ties go
+        # to the older memory, as on SQLite.
+        ranked = sorted(rows, key=lambda row: (float(row.distance), row.pk))
         return [Hit(row.id, 1.0 - float(row.distance)) for row in ranked]

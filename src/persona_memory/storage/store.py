@@ -8,7 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
+from persona_memory.core.errors import ConflictError
 from persona_memory.core.ports import Transaction
 from persona_memory.storage.engine import (
     MEMORY_DATABASE,
@@ -21,6 +23,16 @@ from persona_memory.storage.engine import (
 )
 from persona_memory.storage.index import SearchIndex
 from persona_memory.storage.sql.transaction import SqlTransaction
+
+
+class ConcurrentChange(ConflictError):
+    code = "concurrent_change"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "something this request refers to was changed or removed by another request "
+            "while it ran; nothing was written: read again and retry"
+        )
 
 
 class SqlStore:
@@ -42,13 +54,38 @@ class SqlStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        with write_transaction(self.engine) as connection:
-            yield SqlTransaction(connection, self.index)
+        try:
+            with write_transaction(self.engine) as connection:
+                yield SqlTransaction(connection, self.index)
+        except IntegrityError as error:
+            # The checks passed, then a concurrent operation removed what this one
+            # refers to (a persona deleted while a memory was added): nothing was
+            # written; the caller may retry.
+            raise ConcurrentChange() from error
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
         with read_transaction(self.engine) as connection:
             yield SqlTransaction(connection, self.index)
+
+    def scrub(self) -> None:
+        """After an erasure: leave no copy of deleted data in the database files.
+
+        SQLite: merge the full-text index (its 'delete' only writes tombstones;
+        the old segments still hold the terms) and checkpoint the WAL, truncating
+        it, so that old page images go too; secure_delete has zeroed the freed
+        pages. PostgreSQL keeps dead rows until VACUUM and WAL until recycled:
+        see docs/security.md.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        with write_transaction(self.engine) as connection:
+            connection.exec_driver_sql("INSERT INTO memories_fts(memories_fts) VALUES ('optimize')")
+        raw = self.engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+        finally:
+            raw.close()
 
     def close(self) -> None:
         self.index.close()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from persona_memory.core.base import Model
 from persona_memory.core.blocks import Block
 from persona_memory.core.caller import Caller
 from persona_memory.core.user_personas import (
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
 EXAMPLE_HANDLES = ["qsr_real_estate", "tobacco_consumer_insights"]
 
 
-class _Arguments(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Arguments(Model):
+    """Every tool's arguments: strict, and storable (see core.base.Model)."""
 
 
 class NoArguments(_Arguments):

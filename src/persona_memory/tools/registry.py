@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from persona_memory.core.base import Model
 from persona_memory.core.caller import Caller
 from persona_memory.core.errors import Forbidden, InvalidInput, NotFoundError, PersonaMemoryError
 
@@ -23,13 +24,11 @@ SchemaFormat = Literal["openai", "anthropic"]
 ToolResult = dict[str, Any]
 
 
-class ToolContext(BaseModel):
+class ToolContext(Model):
     """Who is calling: the agent instance (persona + user) and its session.
 
     A tool acts as this caller; its arguments can never name another user.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     persona_id: str | None = None
     user_id: str | None = None

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from persona_memory.core.errors import PersonaMemoryError
 
@@ -14,11 +15,30 @@ from persona_memory.core.errors import PersonaMemoryError
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PersonaMemoryError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+
+
+def error_response(error: PersonaMemoryError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+    return JSONResponse({"error": error.to_dict()}, status_code=error.status_code, headers=headers)
 
 
 async def _domain_error(_request: Request, error: PersonaMemoryError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
-    return JSONResponse({"error": error.to_dict()}, status_code=error.status_code, headers=headers)
+    return error_response(error)
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+
+
+async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    """The framework's own errors (no such route, wrong method, an unreadable body)
+    in the same shape as ours."""
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    message = str(error.detail)
+    if error.status_code == 404 and message == "Not Found":
+        message = "no such route: see /docs for the routes"
+    body = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
 
 async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import Response
 
 from persona_memory.core.profiles import PreconditionFailed, Profile
@@ -24,6 +26,10 @@ def expected_version(if_match: str | None) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
-    if tag.startswith("v") and tag[1:].isdigit():
+    if _TAG.fullmatch(tag):
         return int(tag[1:])
-    raise PreconditionFailed(if_match)
+    raise PreconditionFailed(if_match[:40])
+
+
+# ASCII digits only ("v²" is a digit to str.isdigit), and few enough for an int.
+_TAG = re.compile(r"v[0-9]{1,18}")

@@ -24,8 +24,11 @@ class TokenSql(Rows):
             .where(user_tokens.c.user_id == user_id)
             .order_by(user_tokens.c.created_at)
         )
-        rows = self.connection.execute(statement)
-        return [UserToken.model_validate(dict(row._mapping)) for row in rows]
+        rows = self.connection.execute(statement).mappings()
+        return [
+            UserToken.model_validate({k: v for k, v in row.items() if k != "secret_hash"})
+            for row in rows
+        ]
 
     def delete_token(self, user_id: str, token_id: str) -> bool:
         result = self.connection.execute(

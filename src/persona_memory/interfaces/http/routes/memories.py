@@ -45,7 +45,7 @@ def list_memories(
     category: str | None = None,
     tag: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> dict[str, list[MemoryRecord]]:
     """Memories visible to (persona, user), newest first."""
     filters = SearchFilters(scope=scope, category=category, tags=tag)

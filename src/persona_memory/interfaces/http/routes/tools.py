@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from persona_memory.core.base import Model
 from persona_memory.interfaces.http.deps import MemoryDep
 from persona_memory.tools import ToolContext
 from persona_memory.tools.registry import SchemaFormat
@@ -14,9 +15,7 @@ from persona_memory.tools.registry import SchemaFormat
 router = APIRouter(tags=["tools"])
 
 
-class ToolCall(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ToolCall(Model):
     arguments: dict[str, Any] = Field(default_factory=dict)
     context: ToolContext = Field(default_factory=ToolContext)
 
