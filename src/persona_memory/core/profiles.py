@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 import jsonschema
+import referencing
+import referencing.exceptions
+import regex
 from pydantic import Field, field_validator
 
 from persona_memory.core.base import Model, check_json
@@ -37,11 +40,104 @@ class ProfileCategory(Model):
     @classmethod
     def _valid_schema(cls, value: JSONObject | None) -> JSONObject | None:
         if value is not None:
-            try:
-                jsonschema.Draft202012Validator.check_schema(value)
-            except jsonschema.SchemaError as error:
-                raise ValueError(f"not a valid JSON Schema: {error.message}") from error
+            check_schema(value)
         return value
+
+
+# --- JSON Schemas that can be trusted with a user's input -----------------------
+# A category's schema is set by the admin but applied to what users and agents
+# send, so applying it must never reach the network, loop, or run unbounded.
+
+PATTERN_SECONDS = 0.05
+
+
+def _no_retrieval(uri: str) -> referencing.Resource[Any]:
+    raise referencing.exceptions.NoSuchResource(uri)
+
+
+_LOCAL_ONLY: referencing.Registry[Any] = referencing.Registry(
+    retrieve=_no_retrieval  # type: ignore[call-arg]  # attrs field, unknown to mypy
+)
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return regex.search(pattern, text, timeout=PATTERN_SECONDS) is not None
+    except TimeoutError:
+        raise ValueError(f"pattern {pattern!r} took too long on this value") from None
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    if validator.is_type(instance, "string"):
+        try:
+            if not _search(pattern, instance):
+                yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+        except ValueError as error:
+            yield jsonschema.ValidationError(str(error))
+
+
+def _pattern_properties(
+    validator: Any, patterns: dict[str, Any], instance: Any, schema: Any
+) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for name, value in instance.items():
+            try:
+                matched = _search(pattern, name)
+            except ValueError as error:
+                yield jsonschema.ValidationError(str(error))
+                continue
+            if matched:
+                yield from validator.descend(value, subschema, path=name, schema_path=pattern)
+
+
+# Patterns run on the regex engine with a time limit (Python's re has none: one
+# pattern held a worker 28 s on 30 characters).
+_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator,
+    {"pattern": _pattern, "patternProperties": _pattern_properties},
+)
+
+
+def check_schema(schema: JSONObject) -> None:
+    """Valid against the meta-schema, every reference local (``#...``) and
+    resolvable, and not looping on its own; else ValueError."""
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as error:
+        raise ValueError(f"not a valid JSON Schema: {error.message}") from error
+    for ref in _references(schema):
+        if not ref.startswith("#"):
+            raise ValueError(f"$ref {ref!r} is not local: only references within the schema")
+    try:
+        list(_Validator(schema, registry=_LOCAL_ONLY).iter_errors({}))
+    except RecursionError:
+        raise ValueError("the schema refers to itself without end") from None
+    except referencing.exceptions.Unresolvable as error:
+        raise ValueError(f"a $ref does not resolve: {error}") from None
+
+
+def _references(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in {"$ref", "$dynamicRef", "$recursiveRef"} and isinstance(value, str):
+                yield value
+            yield from _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _references(item)
+
+
+def schema_errors(schema: JSONObject, data: object) -> jsonschema.ValidationError | None:
+    """The most relevant error of ``data`` against ``schema``, or None."""
+    try:
+        found: jsonschema.ValidationError | None = jsonschema.exceptions.best_match(
+            _Validator(schema, registry=_LOCAL_ONLY).iter_errors(data)
+        )
+        return found
+    except (RecursionError, referencing.exceptions.Unresolvable):
+        return jsonschema.ValidationError("the schema cannot be applied to this value")
 
 
 def default_profile_schema() -> dict[str, ProfileCategory]:
@@ -150,9 +246,7 @@ def check_category(
         raise InvalidInput(f"category {category!r}: {unstorable}", field=category) from None
     spec = schema[category].json_schema
     if spec is not None:
-        error = jsonschema.exceptions.best_match(
-            jsonschema.Draft202012Validator(spec).iter_errors(data)
-        )
+        error = schema_errors(spec, data)
         if error is not None:
             where = "/".join(str(part) for part in error.absolute_path) or "(top)"
             raise InvalidInput(
