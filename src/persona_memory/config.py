@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(
         default=16_000, ge=1, description="Longest memory text accepted; longer gets 413."
     )
+    max_body_bytes: int = Field(
+        default=2 * 2**20,
+        ge=1024,
+        description="Largest request body the server reads; a larger one gets 413 unread.",
+    )
     admin_key: SecretStr | None = Field(
         default=None,
         description="Bearer key with full access. Without one, `serve` binds only to loopback "

@@ -189,3 +189,49 @@ def test_deleting_a_persona_while_memories_arrive_never_500s(
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(add, range(30)))
     assert set(statuses) <= {201, 204, 404, 409}, statuses
+
+
+BIG = "x" * 70_000
+OVERSIZED = [
+    ("POST", "/v1/memories", {"text": "x", "metadata": {"k": BIG}}),
+    ("POST", "/v1/memories", {"text": "x", "tags": [f"t{i}" for i in range(51)]}),
+    ("POST", "/v1/memories", {"text": "x", "tags": ["t" * 101]}),
+    ("POST", "/v1/memories/search", {"query": "q" * 2001}),
+    ("POST", "/v1/personas", {"id": "p2", "name": "P", "description": BIG}),
+    ("POST", "/v1/personas", {"id": "p2", "name": "P", "behavioral_rules": ["r"] * 101}),
+    ("PATCH", "/v1/personas/sage", {"core_system_prompt": "p" * 32_001}),
+    ("POST", "/v1/users", {"id": "zed", "name": "n" * 201}),
+    ("PUT", REL, {"relationship_type": "t" * 51}),
+    ("PUT", REL, {"metadata": {"k": BIG}}),
+    ("PATCH", REL + "/profile", {"category": "personal_info", "data": {"k": BIG}}),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), OVERSIZED)
+def test_every_field_has_a_bound(
+    world: tuple[Memory, httpx.Client], method: str, url: str, body: dict[str, Any]
+) -> None:
+    memory, http = world
+    before = counts(memory)
+    response = http.request(method, url, json=body)
+    assert response.status_code in (413, 422), response.text
+    assert counts(memory) == before
+
+
+def test_a_body_over_the_limit_is_refused_unread(world: tuple[Memory, httpx.Client]) -> None:
+    memory, http = world
+    before = counts(memory)
+    huge = '{"text": "' + "x" * (3 * 2**20) + '"}'
+    declared = send(http, "POST", "/v1/memories", huge)
+    assert declared.status_code == 413 and declared.json()["error"]["code"] == "body_too_large"
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"x" * 100_000
+
+    streamed = http.post(
+        "/v1/memories", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    assert http.get("/healthz").status_code == 200
+    assert counts(memory) == before

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 JSONObject = dict[str, Any]
+
+# Bounds on what a request may carry (docs/security.md lists them): a memory
+# layer stores facts, not documents; anything larger is a mistake or an attack.
+MAX_JSON_BYTES = 64 * 1024
+MAX_PROMPT_CHARS = 32_000
+MAX_DESCRIPTION_CHARS = 10_000
+MAX_NAME_CHARS = 200
+MAX_TAGS = 50
+MAX_TAG_CHARS = 100
+MAX_RULES = 100
+MAX_RULE_CHARS = 1_000
+MAX_QUERY_CHARS = 2_000
 
 # Deeper values are refused on the way in: serialising them later fails (a
 # stored value that no read can return), and nothing a memory needs nests so.
@@ -30,6 +43,28 @@ def _as_utc(value: datetime) -> datetime:
 
 
 UTCDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+def _bounded(value: Any) -> Any:
+    size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"is {size} bytes as JSON; the limit is {MAX_JSON_BYTES}")
+    return value
+
+
+def bounded_json(value: Any) -> Any:
+    """``value``, if its JSON is at most MAX_JSON_BYTES (else ValueError)."""
+    return _bounded(value)
+
+
+BoundedJSON = Annotated[JSONObject, AfterValidator(_bounded)]
+Tags = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=MAX_TAG_CHARS)]],
+    Field(max_length=MAX_TAGS),
+]
+Rules = Annotated[
+    list[Annotated[str, Field(max_length=MAX_RULE_CHARS)]], Field(max_length=MAX_RULES)
+]
 
 
 def check_json(value: object, depth: int = 0) -> None:

@@ -13,7 +13,15 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from persona_memory.core.base import JSONObject, Model, UTCDatetime, refuse_nulls
+from persona_memory.core.base import (
+    MAX_QUERY_CHARS,
+    BoundedJSON,
+    JSONObject,
+    Model,
+    Tags,
+    UTCDatetime,
+    refuse_nulls,
+)
 from persona_memory.core.errors import InvalidInput, NotFoundError, TextTooLong
 from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN, new_memory_id
 from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
@@ -33,9 +41,9 @@ class MemoryCreate(Model):
     persona_id: str | None = Field(default=None, pattern=PERSONA_ID_PATTERN)
     user_id: str | None = Field(default=None, pattern=USER_ID_PATTERN)
     category: str | None = Field(default=None, max_length=100)
-    tags: list[str] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     importance: int = Field(default=5, ge=1, le=10)
-    metadata: JSONObject = Field(default_factory=dict)
+    metadata: BoundedJSON = Field(default_factory=dict)
     source: str = Field(default="api", max_length=100)
     valid_from: UTCDatetime | None = None
     valid_to: UTCDatetime | None = None
@@ -55,9 +63,9 @@ class MemoryUpdate(Model):
 
     text: str | None = Field(default=None, min_length=1)
     category: str | None = Field(default=None, max_length=100)
-    tags: list[str] | None = None
+    tags: Tags | None = None
     importance: int | None = Field(default=None, ge=1, le=10)
-    metadata: JSONObject | None = None
+    metadata: BoundedJSON | None = None
     valid_from: UTCDatetime | None = None
     valid_to: UTCDatetime | None = None
 
@@ -121,8 +129,8 @@ class SearchFilters(Model):
     scope: list[ScopeKind] | None = Field(
         default=None, description="restrict to these of the visible scopes"
     )
-    category: str | None = None
-    tags: list[str] | None = Field(default=None, description="memories carrying any of these")
+    category: str | None = Field(default=None, max_length=100)
+    tags: Tags | None = Field(default=None, description="memories carrying any of these")
     created_after: UTCDatetime | None = None
     created_before: UTCDatetime | None = None
     valid_at: UTCDatetime | None = Field(
@@ -132,7 +140,7 @@ class SearchFilters(Model):
 
 
 class SearchRequest(Model):
-    query: str = Field(min_length=1)
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     persona_id: str | None = Field(default=None, pattern=PERSONA_ID_PATTERN)
     user_id: str | None = Field(default=None, pattern=USER_ID_PATTERN)
     limit: int = Field(default=10, ge=1, le=200)

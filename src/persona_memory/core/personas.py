@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from persona_memory.core.base import JSONObject, Model, refuse_nulls
+from persona_memory.core.base import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PROMPT_CHARS,
+    BoundedJSON,
+    Model,
+    Rules,
+    bounded_json,
+    refuse_nulls,
+)
 from persona_memory.core.errors import NotFoundError
 from persona_memory.core.ids import PERSONA_ID_PATTERN
 from persona_memory.core.profiles import ProfileCategory, default_profile_schema
+
+Traits = Annotated[dict[str, str], AfterValidator(bounded_json)]
 
 
 class PersonaFields(Model):
     """Everything about a persona but its id; shared by create and read."""
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
-    core_system_prompt: str = ""
-    personality_traits: dict[str, str] = Field(default_factory=dict)
-    behavioral_rules: list[str] = Field(default_factory=list)
-    voice: str | None = None
-    metadata: JSONObject = Field(default_factory=dict)
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_CHARS)
+    core_system_prompt: str = Field(default="", max_length=MAX_PROMPT_CHARS)
+    personality_traits: Traits = Field(default_factory=dict)
+    behavioral_rules: Rules = Field(default_factory=list)
+    voice: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    metadata: BoundedJSON = Field(default_factory=dict)
     attach_user_persona_blocks: bool = Field(
         default=True,
         description="attach the shared blocks of the user's user personas to this persona's "
@@ -29,6 +41,7 @@ class PersonaFields(Model):
     )
     profile_schema: dict[str, ProfileCategory] = Field(
         default_factory=default_profile_schema,
+        max_length=50,
         description="the categories of the JSON profile this persona keeps about each user",
     )
     profile_title: str = Field(
@@ -43,15 +56,15 @@ class PersonaCreate(PersonaFields):
 class PersonaUpdate(Model):
     """A partial update: only the fields given change."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = None
-    core_system_prompt: str | None = None
-    personality_traits: dict[str, str] | None = None
-    behavioral_rules: list[str] | None = None
-    voice: str | None = None
-    metadata: JSONObject | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_CHARS)
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
+    core_system_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_CHARS)
+    personality_traits: Traits | None = None
+    behavioral_rules: Rules | None = None
+    voice: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    metadata: BoundedJSON | None = None
     attach_user_persona_blocks: bool | None = None
-    profile_schema: dict[str, ProfileCategory] | None = None
+    profile_schema: dict[str, ProfileCategory] | None = Field(default=None, max_length=50)
     profile_title: str | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")

@@ -20,7 +20,7 @@ import referencing.exceptions
 import regex
 from pydantic import Field, field_validator
 
-from persona_memory.core.base import Model, check_json
+from persona_memory.core.base import Model, bounded_json, check_json
 from persona_memory.core.errors import InvalidInput, PersonaMemoryError
 
 JSONObject = dict[str, Any]
@@ -242,6 +242,7 @@ def check_category(
         )
     try:
         check_json(data)
+        bounded_json(data)
     except ValueError as unstorable:
         raise InvalidInput(f"category {category!r}: {unstorable}", field=category) from None
     spec = schema[category].json_schema

@@ -7,17 +7,17 @@ from datetime import datetime
 
 from pydantic import Field
 
-from persona_memory.core.base import JSONObject, Model
+from persona_memory.core.base import MAX_PROMPT_CHARS, BoundedJSON, Model
 from persona_memory.core.errors import NotFoundError
 
 
 class RelationshipUpdate(Model):
     """What one user is to one persona (seed 004's relationship context)."""
 
-    relationship_type: str = "user"
-    custom_system_prompt: str | None = None
-    memory_config: JSONObject = Field(default_factory=dict)
-    metadata: JSONObject = Field(default_factory=dict)
+    relationship_type: str = Field(default="user", min_length=1, max_length=50)
+    custom_system_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_CHARS)
+    memory_config: BoundedJSON = Field(default_factory=dict)
+    metadata: BoundedJSON = Field(default_factory=dict)
 
 
 class Relationship(RelationshipUpdate):

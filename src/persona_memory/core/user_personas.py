@@ -47,7 +47,7 @@ class UserPersonaCreate(Model):
     handle: str = Field(pattern=HANDLE_PATTERN, max_length=MAX_HANDLE, description=HANDLE_RULE)
     industry: str = Field(min_length=1, max_length=200)
     professional_role: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    description: str = Field(default="", max_length=2_000)
 
 
 class UserPersona(UserPersonaCreate):

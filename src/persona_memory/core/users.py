@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from persona_memory.core.base import JSONObject, Model
+from persona_memory.core.base import MAX_NAME_CHARS, BoundedJSON, Model
 from persona_memory.core.blocks import Block
 from persona_memory.core.errors import NotFoundError
 from persona_memory.core.ids import USER_ID_PATTERN
@@ -19,8 +19,8 @@ from persona_memory.core.user_personas import Membership
 
 class UserCreate(Model):
     id: str = Field(pattern=USER_ID_PATTERN, description="the caller's own id for the user")
-    name: str | None = None
-    metadata: JSONObject = Field(default_factory=dict)
+    name: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
+    metadata: BoundedJSON = Field(default_factory=dict)
 
 
 class User(UserCreate):

@@ -10,6 +10,7 @@ from persona_memory.__about__ import __version__
 from persona_memory.interfaces.http.auth import authenticate_first, require_admin
 from persona_memory.interfaces.http.deps import MemoryDep
 from persona_memory.interfaces.http.errors import install_error_handlers
+from persona_memory.interfaces.http.limits import BodyLimit
 from persona_memory.interfaces.http.routes import (
     blocks,
     me,
@@ -35,6 +36,8 @@ def create_app(memory: Memory) -> FastAPI:
     app.state.memory = memory
     install_error_handlers(app)
     app.middleware("http")(authenticate_first)
+    # Added last, so outermost: nothing reads a body before its size is checked.
+    app.add_middleware(BodyLimit, max_bytes=memory.settings.max_body_bytes)
     for module in ADMIN_ROUTERS:
         app.include_router(module.router, prefix="/v1", dependencies=[Depends(require_admin)])
     app.include_router(me.router, prefix="/v1")  # each route asks for a user token
