@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,11 @@ from persona_memory.bench.locomo import load_locomo
 from persona_memory.bench.retrieval import evidence_recall, run_and_write, tokens
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "bench" / "locomo_dev.json"
-needs_data = pytest.mark.skipif(not DATA.exists(), reason="shared/bench is not beside the repo")
+# CI always has shared/ beside the clone: there a missing data set is a failure,
+# not a skip. Elsewhere (a bare clone) the tests skip with this reason.
+needs_data = pytest.mark.skipif(
+    not DATA.exists() and not os.environ.get("CI"), reason="shared/bench is not beside the repo"
+)
 
 
 def test_metrics() -> None:

@@ -45,19 +45,15 @@ def _as_utc(value: datetime) -> datetime:
 UTCDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
-def _bounded(value: Any) -> Any:
+def bounded_json(value: Any) -> Any:
+    """``value``, if its JSON is at most MAX_JSON_BYTES (else ValueError)."""
     size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
     if size > MAX_JSON_BYTES:
         raise ValueError(f"is {size} bytes as JSON; the limit is {MAX_JSON_BYTES}")
     return value
 
 
-def bounded_json(value: Any) -> Any:
-    """``value``, if its JSON is at most MAX_JSON_BYTES (else ValueError)."""
-    return _bounded(value)
-
-
-BoundedJSON = Annotated[JSONObject, AfterValidator(_bounded)]
+BoundedJSON = Annotated[JSONObject, AfterValidator(bounded_json)]
 Tags = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=MAX_TAG_CHARS)]],
     Field(max_length=MAX_TAGS),

@@ -41,13 +41,14 @@ class RelationshipService:
         """Create or replace what ``user_id`` is to ``persona_id``."""
         caller.check_relationship(persona_id, user_id)
         with self._store.transaction() as tx:
-            current = open_relationship(tx, persona_id, user_id, utcnow(), lock=True)
+            now = utcnow()
+            current = open_relationship(tx, persona_id, user_id, now, lock=True)
             relationship = Relationship(
                 **data.model_dump(),
                 persona_id=persona_id,
                 user_id=user_id,
                 created_at=current.created_at,
-                updated_at=utcnow(),
+                updated_at=now,
             )
             tx.update_relationship(relationship)
         return relationship

@@ -64,9 +64,10 @@ class UserPersonaService:
         with self._store.transaction() as tx:
             _, created = create_user_persona(tx, persona_from_handle(handle))
             membership = join(tx, user_id, handle, confidence_score)
+            now = utcnow()
             if caller.persona_id is not None:
-                open_relationship(tx, caller.persona_id, user_id, utcnow())
-            tx.attach_shared_block(handle, utcnow())
+                open_relationship(tx, caller.persona_id, user_id, now)
+            tx.attach_shared_block(handle, now)
         return membership, created
 
     def leave(self, user_id: str, handle: str) -> None:

@@ -19,16 +19,14 @@ class TokenSql(Rows):
         return None if row is None else StoredToken.model_validate(dict(row._mapping))
 
     def list_tokens(self, user_id: str) -> list[UserToken]:
+        # Only the public columns: the secret's hash never leaves get_token.
         statement = (
-            select(user_tokens)
+            select(*(user_tokens.c[name] for name in UserToken.model_fields))
             .where(user_tokens.c.user_id == user_id)
             .order_by(user_tokens.c.created_at)
         )
         rows = self.connection.execute(statement).mappings()
-        return [
-            UserToken.model_validate({k: v for k, v in row.items() if k != "secret_hash"})
-            for row in rows
-        ]
+        return [UserToken.model_validate(dict(row)) for row in rows]
 
     def delete_token(self, user_id: str, token_id: str) -> bool:
         result = self.connection.execute(
