@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from persona_memory import Memory, PersonaCreate, Settings
 from persona_memory.interfaces.http import create_app
@@ -73,7 +74,7 @@ def sage(memory: Memory) -> str:
 class LiveServer:
     """uvicorn serving ``create_app(memory)`` on a free loopback port, in a thread."""
 
-    def __init__(self, memory: Memory) -> None:
+    def __init__(self, memory: Memory, app: FastAPI | None = None) -> None:
         # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only when the
         # listening socket says TCP; with proto 0 every keep-alive reply waited ~40 ms
         # for a delayed ACK (Nagle).
@@ -82,7 +83,8 @@ class LiveServer:
         self.socket.bind(("127.0.0.1", 0))
         host, port = self.socket.getsockname()
         self.url = f"http://{host}:{port}"
-        config = uvicorn.Config(create_app(memory), log_level="warning", lifespan="off")
+        app = app if app is not None else create_app(memory)
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True

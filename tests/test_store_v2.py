@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from persona_memory import (
     Forbidden,
@@ -22,19 +21,9 @@ from persona_memory import (
     RelationshipUpdate,
     Settings,
 )
-from persona_memory.storage.schema import metadata
 from persona_memory.tools import ToolContext
 from tests.conftest import LiveServer
-
-
-def counts(memory: Memory) -> dict[str, int]:
-    engine = memory.store.engine  # type: ignore[attr-defined]
-    with engine.connect() as connection:
-        return {
-            t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in metadata.sorted_tables
-        }
-
+from tests.dbstate import counts
 
 # --- one transaction per operation --------------------------------------------------------
 

@@ -17,8 +17,9 @@ import httpx
 import pytest
 
 from persona_memory import Memory, PersonaCreate, Settings
+from persona_memory.interfaces.http import create_app
 from tests.conftest import LiveServer
-from tests.test_store_v2 import counts
+from tests.dbstate import counts
 
 SURROGATE = '"bad \\ud800 text"'  # a JSON escape Python decodes to a lone surrogate
 NUL = '"bad \\u0000 text"'
@@ -235,3 +236,25 @@ def test_a_body_over_the_limit_is_refused_unread(world: tuple[Memory, httpx.Clie
     assert streamed.status_code == 413
     assert http.get("/healthz").status_code == 200
     assert counts(memory) == before
+
+
+def test_an_unexpected_error_is_a_500_that_keeps_the_connection(
+    memory: Memory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Left to Starlette, the 500 went out with keep-alive and the server then
+    closed the socket: the client's next request on it was reset. The route
+    that fails is the test's own; the layers around it are the product's."""
+    app = create_app(memory)
+
+    def fail() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/v1/fail", fail)
+    with LiveServer(memory, app) as live, httpx.Client(base_url=live.url) as client:
+        failed = client.get("/v1/fail")
+        assert failed.status_code == 500
+        assert failed.json()["error"]["code"] == "internal_error"
+        assert "a bug" not in failed.text  # details go to the log, not the client
+        for _ in range(3):
+            assert client.get("/healthz").status_code == 200
+    assert "a bug" in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -65,10 +66,13 @@ Rules = Annotated[
 
 def check_json(value: object, depth: int = 0) -> None:
     """Refuse what cannot be stored and read back as JSON or text: strings with a
-    lone surrogate (invalid UTF-8) or a NUL character, and nesting deeper than
+    lone surrogate (invalid UTF-8) or a NUL character, NaN and infinities (not
+    JSON; PostgreSQL's jsonb refuses them), and nesting deeper than
     MAX_JSON_DEPTH. Raises ValueError, which the models turn into a 422."""
     if depth > MAX_JSON_DEPTH:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("NaN and Infinity are not JSON numbers")
     if isinstance(value, str):
         _check_text(value)
     elif isinstance(value, dict):
@@ -102,7 +106,7 @@ class Model(BaseModel):
     """A request or record model: unknown fields are an error, not ignored, and no
     value that could not be stored and read back gets in."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod

@@ -15,9 +15,9 @@ class TokenService:
 
     def issue(self, user_id: str, request: TokenCreate | None = None) -> IssuedToken:
         """A new token for an existing user; its secret is returned only here."""
-        issued, stored = issue(user_id, request or TokenCreate(), utcnow())
         with self._store.transaction() as tx:
-            require_user(tx, user_id)
+            require_user(tx, user_id)  # first: an unknown id is a 404, whatever it holds
+            issued, stored = issue(user_id, request or TokenCreate(), utcnow())
             tx.insert_token(stored)
         return issued
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -9,8 +10,9 @@ from fastapi import Depends, FastAPI
 from persona_memory.__about__ import __version__
 from persona_memory.interfaces.http.auth import authenticate_first, require_admin
 from persona_memory.interfaces.http.deps import MemoryDep
-from persona_memory.interfaces.http.errors import install_error_handlers
-from persona_memory.interfaces.http.limits import BodyLimit
+from persona_memory.interfaces.http.errors import ContainErrors, install_error_handlers
+from persona_memory.interfaces.http.limits import BodyLimit, RefuseNul
+from persona_memory.interfaces.http.openapi import build_openapi
 from persona_memory.interfaces.http.routes import (
     blocks,
     me,
@@ -36,8 +38,11 @@ def create_app(memory: Memory) -> FastAPI:
     app.state.memory = memory
     install_error_handlers(app)
     app.middleware("http")(authenticate_first)
-    # Added last, so outermost: nothing reads a body before its size is checked.
+    # Each added one wraps the ones before: nothing reads a body before its size
+    # is checked, and no exception gets past ContainErrors.
+    app.add_middleware(RefuseNul)
     app.add_middleware(BodyLimit, max_bytes=memory.settings.max_body_bytes)
+    app.add_middleware(ContainErrors)
     for module in ADMIN_ROUTERS:
         app.include_router(module.router, prefix="/v1", dependencies=[Depends(require_admin)])
     app.include_router(me.router, prefix="/v1")  # each route asks for a user token
@@ -50,4 +55,6 @@ def create_app(memory: Memory) -> FastAPI:
             "embedding_model": memory.embedder.model_name,
         }
 
+    # FastAPI's documented way to extend the schema: replace app.openapi.
+    app.openapi = partial(build_openapi, app)  # type: ignore[method-assign]
     return app

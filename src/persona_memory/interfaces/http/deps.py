@@ -1,10 +1,13 @@
-"""Request dependencies: the one ``Memory`` the app serves."""
+"""Request dependencies: the one ``Memory`` the app serves, and models built
+from query parameters."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from persona_memory.memory import Memory
 
@@ -17,3 +20,15 @@ async def _memory(request: Request) -> Memory:
 
 
 MemoryDep = Annotated[Memory, Depends(_memory)]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def from_query(model: type[M], **values: Any) -> M:
+    """A model from query parameters, its bounds checked as a body's would be:
+    a value out of bounds is a 422 naming the parameter, not a 500."""
+    try:
+        return model(**values)
+    except ValidationError as error:
+        problems = [{**problem, "loc": ("query", *problem["loc"])} for problem in error.errors()]
+        raise RequestValidationError(problems) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from persona_memory.core.errors import PersonaMemoryError
+from persona_memory.interfaces.http.asgi import ASGIApp, Message, Receive, Scope, Send, send_error
+
+logger = logging.getLogger("persona_memory.http")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -64,3 +68,36 @@ def _describe(problem: Any) -> dict[str, Any]:
     # loc is like ("body", "text") or ("query", "limit"); the field is the rest.
     field = ".".join(location[1:]) or (location[0] if location else "body")
     return {"field": field, "message": problem.get("msg", "invalid"), "type": problem.get("type")}
+
+
+class ContainErrors:
+    """An unexpected exception becomes a 500 in our shape, logged, and goes no
+    further. Left to Starlette, the 500 is sent and the exception re-raised; the
+    server then drops the connection under a client that was told it could keep
+    it alive, so the client's next request was reset."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        progress = {"started": False, "done": False}
+
+        async def tracked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                progress["started"] = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                progress["done"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            logger.exception("unexpected error in %s %s", scope["method"], scope["path"])
+            if progress["started"] and not progress["done"]:
+                raise  # half a response: only closing the connection tells the client
+            if not progress["started"]:
+                message = "unexpected server error; it is logged on the server"
+                await send_error(send, 500, "internal_error", message)

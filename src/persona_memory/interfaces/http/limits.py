@@ -1,4 +1,4 @@
-"""A bound on request bodies, enforced before anything reads them.
+"""Bounds on what a request may carry, enforced before anything reads it.
 
 Pure ASGI so that an oversized body is refused without being buffered: by its
 Content-Length when it has one, else while it streams in.
@@ -6,15 +6,9 @@ Content-Length when it has one, else while it streams in.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from urllib.parse import unquote_to_bytes
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from persona_memory.interfaces.http.asgi import ASGIApp, Message, Receive, Scope, Send, send_error
 
 
 class BodyLimit:
@@ -52,23 +46,28 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send, too_large: bool) -> None:
-        status = 413 if too_large else 400
-        message = (
-            f"the request body is larger than {self.max_bytes} bytes"
-            if too_large
-            else "Content-Length is not a number"
-        )
-        code = "body_too_large" if too_large else "bad_request"
-        body = json.dumps({"error": {"code": code, "message": message, "field": "body"}}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        if too_large:
+            message = f"the request body is larger than {self.max_bytes} bytes"
+            await send_error(send, 413, "body_too_large", message, "body")
+        else:
+            await send_error(send, 400, "bad_request", "Content-Length is not a number", "body")
+
+
+class RefuseNul:
+    """A NUL character in the path or the query string is refused (422) as it is
+    in a body: no id or filter can hold one, and PostgreSQL text cannot store one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if "\x00" in scope["path"]:
+                message = "the path holds a NUL character"
+                await send_error(send, 422, "invalid_input", message, "path")
+                return
+            if b"\x00" in unquote_to_bytes(scope.get("query_string", b"")):
+                message = "the query string holds a NUL character"
+                await send_error(send, 422, "invalid_input", message, "query")
+                return
+        await self.app(scope, receive, send)

@@ -17,7 +17,7 @@ from persona_memory.core.memories import (
     SearchResults,
 )
 from persona_memory.core.scope import ScopeKind
-from persona_memory.interfaces.http.deps import MemoryDep
+from persona_memory.interfaces.http.deps import MemoryDep, from_query
 
 router = APIRouter(tags=["memories"])
 
@@ -48,7 +48,7 @@ def list_memories(
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> dict[str, list[MemoryRecord]]:
     """Memories visible to (persona, user), newest first."""
-    filters = SearchFilters(scope=scope, category=category, tags=tag)
+    filters = from_query(SearchFilters, scope=scope, category=category, tags=tag)
     found = memory.memories.all(
         persona_id=persona_id, user_id=user_id, filters=filters, limit=limit, offset=offset
     )

@@ -1,0 +1,569 @@
+"""Every operation in the OpenAPI schema, sent hostile values wherever a value goes
+(issue 8): every body field and the body itself, every query parameter, every path
+parameter and If-Match. On both backends, through a real HTTP server.
+
+For each request: never a 5xx or a hang; an error is a status the operation
+documents, in our ``{"error": ...}`` shape, and leaves every table as it was.
+After each operation's run every read route still answers, so nothing accepted
+can poison a later read. Each operation's valid baseline request is sent last and
+must succeed, which shows that the mutations reached the code behind validation.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from persona_memory import Memory, PersonaCreate, Settings, UserCreate
+from persona_memory.core.user_personas import UserPersonaCreate
+from persona_memory.interfaces.http import create_app
+from tests.conftest import LiveServer
+from tests.dbstate import contents
+
+ADMIN_KEY = "k" * 32
+REL = "/v1/personas/{persona_id}/relationships/{user_id}"
+ME = "/v1/me/personas/{persona_id}"
+NO_BODY = object()
+
+
+@dataclass(frozen=True)
+class Call:
+    """A valid request to one operation; ``FRESH`` in a body string becomes a new
+    number on each send, so creating twice is not refused as a duplicate."""
+
+    body: Any = NO_BODY
+    query: dict[str, str] = field(default_factory=dict)
+    # Puts back what an accepted mutation may have changed, before the baseline.
+    reset: Callable[[Memory], object] | None = None
+
+
+MEMORY_FIELDS = {
+    "text": "alice drinks green tea",
+    "persona_id": "sage",
+    "user_id": "alice",
+    "category": "food",
+    "tags": ["drinks"],
+    "importance": 5,
+    "metadata": {"source_turn": 3},
+    "source": "test",
+    "valid_from": "2024-01-01T00:00:00Z",
+    "valid_to": "2030-01-01T00:00:00Z",
+}
+SEARCH = {
+    "query": "tea",
+    "persona_id": "sage",
+    "user_id": "alice",
+    "limit": 5,
+    "mode": "hybrid",
+    "filters": {
+        "scope": ["relationship"],
+        "category": "food",
+        "tags": ["drinks"],
+        "created_after": "2020-01-01T00:00:00Z",
+        "created_before": "2100-01-01T00:00:00Z",
+        "valid_at": "2025-01-01T00:00:00Z",
+        "min_importance": 1,
+    },
+}
+PERSONA_FIELDS = {
+    "name": "Pat",
+    "description": "a tutor",
+    "core_system_prompt": "You are Pat.",
+    "personality_traits": {"humor": "dry"},
+    "behavioral_rules": ["be kind"],
+    "voice": "warm",
+    "metadata": {"team": "a"},
+    "attach_user_persona_blocks": True,
+    "profile_schema": {"personal_info": {"description": "who", "json_schema": {"type": "object"}}},
+    "profile_title": "STUDENT MEMORY",
+}
+HUMAN_BLOCK = "Alice likes tea."
+PROFILE_PATCH = {"category": "personal_info", "data": {"name": "Al"}, "operation": "merge"}
+
+BASELINES: dict[str, Call] = {
+    "GET /v1/personas": Call(),
+    "POST /v1/personas": Call({"id": "pFRESH", **PERSONA_FIELDS}),
+    "GET /v1/personas/{persona_id}": Call(),
+    "PATCH /v1/personas/{persona_id}": Call(PERSONA_FIELDS),
+    "DELETE /v1/personas/{persona_id}": Call(),
+    f"GET {REL}": Call(),
+    f"PUT {REL}": Call(
+        {
+            "relationship_type": "mentor",
+            "custom_system_prompt": "Be brief.",
+            "memory_config": {"auto_recall_depth": 5},
+            "metadata": {"since": "2024"},
+        }
+    ),
+    "GET /v1/users": Call(),
+    "POST /v1/users": Call({"id": "uFRESH", "name": "Bo", "metadata": {"plan": "pro"}}),
+    "GET /v1/users/{user_id}": Call(),
+    "DELETE /v1/users/{user_id}": Call(),
+    "GET /v1/users/{user_id}/export": Call(),
+    "POST /v1/memories": Call(MEMORY_FIELDS),
+    "GET /v1/memories": Call(
+        query={
+            "persona_id": "sage",
+            "user_id": "alice",
+            "scope": "relationship",
+            "category": "food",
+            "tag": "drinks",
+            "limit": "5",
+            "offset": "0",
+        }
+    ),
+    "POST /v1/memories/batch": Call({"memories": [MEMORY_FIELDS]}),
+    "POST /v1/memories/search": Call(SEARCH),
+    "GET /v1/memories/{memory_id}": Call(),
+    "PATCH /v1/memories/{memory_id}": Call(
+        {k: v for k, v in MEMORY_FIELDS.items() if k not in ("persona_id", "user_id", "source")}
+    ),
+    "DELETE /v1/memories/{memory_id}": Call(),
+    "GET /v1/memories/{memory_id}/history": Call(),
+    f"GET {REL}/blocks": Call(),
+    f"GET {REL}/blocks/{{label}}": Call(),
+    f"PUT {REL}/blocks/{{label}}": Call({"value": "Alice, likes tea."}),
+    f"POST {REL}/blocks/{{label}}/append": Call({"content": "Drinks it hot."}),
+    f"POST {REL}/blocks/{{label}}/replace": Call(
+        {"old_content": "likes tea", "new_content": "loves tea"},
+        reset=lambda memory: memory.blocks.set_value("sage", "alice", "human", HUMAN_BLOCK),
+    ),
+    f"PUT {REL}/attached-blocks/{{block_id}}": Call(),
+    f"DELETE {REL}/attached-blocks/{{block_id}}": Call(),
+    "GET /v1/blocks/{block_id}": Call(),
+    "GET /v1/user-personas": Call(),
+    "POST /v1/user-personas": Call(
+        {
+            "handle": "role_FRESH",
+            "industry": "tech",
+            "professional_role": "analyst",
+            "description": "numbers",
+        }
+    ),
+    "GET /v1/user-personas/{handle}": Call(),
+    "GET /v1/users/{user_id}/user-personas": Call(),
+    "PUT /v1/users/{user_id}/user-personas/{handle}": Call({"confidence_score": 0.8}),
+    "DELETE /v1/users/{user_id}/user-personas/{handle}": Call(),
+    f"GET {REL}/profile": Call(),
+    f"PUT {REL}/profile": Call({"personal_info": {"name": "Al"}}),
+    f"PATCH {REL}/profile": Call(PROFILE_PATCH),
+    f"DELETE {REL}/profile": Call(query={"category": "personal_info"}),
+    f"GET {REL}/profile/history": Call(),
+    "POST /v1/users/{user_id}/tokens": Call({"name": "laptop", "expires_in_seconds": 3600}),
+    "GET /v1/users/{user_id}/tokens": Call(),
+    "DELETE /v1/users/{user_id}/tokens/{token_id}": Call(),
+    "GET /v1/tools": Call(query={"format": "anthropic"}),
+    "POST /v1/tools/{name}": Call(
+        {
+            "arguments": PROFILE_PATCH,
+            "context": {"persona_id": "sage", "user_id": "alice", "session_id": "s1"},
+        }
+    ),
+    "GET /v1/me": Call(),
+    f"GET {ME}/memory": Call(),
+    f"PUT {ME}/memory": Call({"personal_info": {"name": "Al"}}),
+    f"DELETE {ME}/memory": Call(query={"category": "personal_info"}),
+    f"DELETE {ME}/memories/{{memory_id}}": Call(),
+    "GET /v1/me/export": Call(),
+    "GET /healthz": Call(),
+}
+
+
+def deep(levels: int, open_: str = '{"a":', close: str = "}") -> str:
+    return open_ * levels + "1" + close * levels
+
+
+# Raw JSON text, put where a value goes.
+HOSTILE_JSON = {
+    "null": "null",
+    "true": "true",
+    "zero": "0",
+    "negative": "-1",
+    "fraction": "0.5",
+    "int64_plus_1": "9223372036854775808",
+    "int64_minus_2": "-9223372036854775810",
+    "uint64_plus_1": "18446744073709551616",
+    "e308": "1e308",
+    "e400": "1e400",
+    "tiny": "1e-400",
+    "nan": "NaN",
+    "infinity": "Infinity",
+    "minus_infinity": "-Infinity",
+    "epoch_far": "253402300800000",
+    "empty": '""',
+    "blank": '"   "',
+    "surrogate": '"\\ud800"',
+    "reversed_pair": '"\\udfff\\ud800"',
+    "nul": '"a\\u0000b"',
+    "controls": '"\\u202e\\u0007\\u001b[31m"',
+    "huge_string": '"' + "x" * 300_000 + '"',
+    "date_low": '"0001-01-01T00:00:00+05:00"',
+    "date_high": '"9999-12-31T23:00:00-05:00"',
+    "date_year_10000": '"10000-01-01T00:00:00Z"',
+    "date_invalid": '"2024-02-30T00:00:00Z"',
+    "empty_list": "[]",
+    "list_of_null": "[null]",
+    "long_list": "[" + ",".join(['"t"'] * 20_000) + "]",
+    "empty_object": "{}",
+    "surrogate_key": '{"\\ud800": 1}',
+    "deep_object": deep(300),
+    "deep_list": deep(300, "[", "]"),
+}
+# Already percent-encoded, put in a query parameter or a path segment.
+HOSTILE_URL = {
+    "surrogate_utf8": "%ED%A0%80",
+    "invalid_utf8": "%FF%FE",
+    "nul": "%00",
+    "huge": "x" * 5000,
+    "negative": "-1",
+    "int64_plus_1": "9223372036854775808",
+    "e308": "1e308",
+    "nan": "NaN",
+    "date_low": "0001-01-01T00:00:00%2B05:00",
+    "traversal": "..%2F..%2Fetc",
+    "fts_syntax": "%22%2A%28NEAR",
+    "emoji": "%F0%9F%98%80",
+    "space": "%20",
+}
+HOSTILE_IF_MATCH = [b'"v"', b'"v-1"', b'"v' + b"9" * 5000 + b'"', b"*", b'W/"v1"', '"v²"'.encode()]
+MARK = "@@HOSTILE@@"
+KEY = "@@KEY@@"
+
+
+@dataclass
+class World:
+    memory: Memory
+    client: httpx.Client
+    user_auth: dict[str, str]
+    path_values: dict[str, str]
+    documented: dict[str, set[str]]
+    fresh: Iterator[int] = field(default_factory=itertools.count)
+    failures: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The schema the server publishes (it does not depend on the database)."""
+    path = tmp_path_factory.mktemp("openapi") / "schema.db"
+    with Memory(settings=Settings(database_url=str(path), embedder="hash")) as memory:
+        return create_app(memory).openapi()
+
+
+@pytest.fixture
+def world(database_url: str, openapi: dict[str, Any]) -> Iterator[World]:
+    settings = Settings(database_url=database_url, embedder="hash", admin_key=ADMIN_KEY)
+    with Memory(settings=settings) as memory, LiveServer(memory) as live:
+        memory.personas.create(PersonaCreate(id="sage", name="Sage"))
+        memory.users.create(UserCreate(id="alice"))
+        record = memory.add("alice likes tea", persona_id="sage", user_id="alice")
+        memory.add("everyone: be kind")
+        memory.blocks.set_value("sage", "alice", "human", HUMAN_BLOCK)
+        memory.user_personas.create(
+            UserPersonaCreate(handle="data_scientist", industry="tech", professional_role="ds")
+        )
+        memory.user_personas.join("alice", "data_scientist")
+        block = memory.user_personas.get("data_scientist").shared_block
+        memory.blocks.attach(block.id, "sage", "alice")
+        revocable = memory.tokens.issue("alice")
+        token = memory.tokens.issue("alice").token
+        admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        documented = {
+            f"{method.upper()} {path}": set(operation["responses"])
+            for path, operations in openapi["paths"].items()
+            for method, operation in operations.items()
+        }
+        with httpx.Client(base_url=live.url, timeout=30, headers=admin) as client:
+            yield World(
+                memory=memory,
+                client=client,
+                user_auth={"Authorization": f"Bearer {token}"},
+                path_values={
+                    "persona_id": "sage",
+                    "user_id": "alice",
+                    "memory_id": record.id,
+                    "label": "human",
+                    "block_id": block.id,
+                    "handle": "data_scientist",
+                    "token_id": revocable.id,
+                    "name": "update_memory",
+                },
+                documented=documented,
+            )
+
+
+# --- building requests ----------------------------------------------------------------
+
+
+def body_text(body: Any, raw: str | None = None, raw_key: str | None = None) -> str:
+    text = json.dumps(body)
+    if raw is not None:
+        text = text.replace(json.dumps(MARK), raw)
+    if raw_key is not None:
+        text = text.replace(json.dumps(KEY), raw_key)
+    return text
+
+
+def child_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The path to every value inside a JSON document (not the document itself)."""
+    if not isinstance(value, dict | list):
+        return
+    children: Any = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, child in children:
+        yield (*prefix, key)
+        yield from child_paths(child, (*prefix, key))
+
+
+def dict_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        yield prefix
+    for path in child_paths(value, prefix):
+        if isinstance(_at(value, path[len(prefix) :]), dict):
+            yield path
+
+
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        document = document[key]
+    return document
+
+
+def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    copied = copy.deepcopy(document)
+    _at(copied, path[:-1])[path[-1]] = value
+    return copied
+
+
+def with_key(document: Any, path: tuple[Any, ...]) -> Any:
+    copied = copy.deepcopy(document)
+    _at(copied, path)[KEY] = 0
+    return copied
+
+
+def freshen(value: Any, number: int) -> Any:
+    if isinstance(value, str):
+        return value.replace("FRESH", str(number))
+    if isinstance(value, dict):
+        return {k: freshen(v, number) for k, v in value.items()}
+    if isinstance(value, list):
+        return [freshen(v, number) for v in value]
+    return value
+
+
+@dataclass
+class Request:
+    label: str
+    path: str
+    body: str | None
+    query: dict[str, str]
+    headers: dict[str, bytes] = field(default_factory=dict)
+    url_mutated: bool = False
+
+
+def mutations(operation: str, call: Call, world: World) -> Iterator[Request]:
+    template = operation.split(" ", 1)[1]
+    path = template.format(**world.path_values)
+    query = {name: quote(value) for name, value in call.query.items()}
+    valid = None if call.body is NO_BODY else body_text(call.body)
+    if call.body is not NO_BODY:
+        for label, text in body_mutations(call.body):
+            yield Request(label, path, text, query)
+    for name in _query_names(operation, world):
+        for label, raw in HOSTILE_URL.items():
+            yield Request(f"?{name}={label}", path, valid, {**query, name: raw})
+    for name in _path_names(template):
+        for label, raw in HOSTILE_URL.items():
+            hostile = template.format(**{**world.path_values, name: raw})
+            yield Request(f"/{{{name}}}={label}", hostile, valid, query, url_mutated=True)
+    if "412" in world.documented[operation]:
+        for tag in HOSTILE_IF_MATCH:
+            yield Request(f"If-Match {tag[:10]!r}", path, valid, query, {"If-Match": tag})
+
+
+def body_mutations(base: Any) -> Iterator[tuple[str, str]]:
+    """(label, JSON text): the body replaced, each value in it replaced, and a
+    hostile key added to each object in it."""
+    for name, raw in HOSTILE_JSON.items():
+        yield f"body={name}", raw
+    yield "body=garbled", '{"a": '
+    for position in child_paths(base):
+        where = ".".join(map(str, position))
+        for name, raw in HOSTILE_JSON.items():
+            yield f"{where}={name}", body_text(replaced(base, position, MARK), raw)
+    for position in dict_paths(base):
+        where = ".".join(map(str, position)) or "body"
+        for name, raw_key in HOSTILE_KEYS.items():
+            yield f"{where} key={name}", body_text(with_key(base, position), raw_key=raw_key)
+
+
+HOSTILE_KEYS = {"surrogate": '"\\ud800"', "nul": '"a\\u0000"', "huge": '"' + "k" * 100_000 + '"'}
+
+
+def _query_names(operation: str, world: World) -> list[str]:
+    return sorted(BASELINES[operation].query) or QUERY_PARAMETERS.get(operation, [])
+
+
+# Query parameters an operation takes but its baseline does not send.
+QUERY_PARAMETERS = {"GET /v1/tools": ["format"]}
+
+
+def _path_names(template: str) -> list[str]:
+    return [part[1:-1] for part in template.split("/") if part.startswith("{")]
+
+
+def send(world: World, method: str, request: Request) -> httpx.Response:
+    mine = request.path == "/v1/me" or request.path.startswith("/v1/me/")
+    headers: dict[str, Any] = dict(world.user_auth) if mine else {}
+    headers.update(request.headers)
+    content = None
+    if request.body is not None:
+        headers["content-type"] = "application/json"
+        content = request.body.encode()
+    query = "&".join(f"{name}={value}" for name, value in request.query.items())
+    url = request.path + (f"?{query}" if query else "")
+    return world.client.request(method, url, content=content, headers=headers)
+
+
+# --- checking --------------------------------------------------------------------------
+
+
+def check(world: World, operation: str, request: Request, before: Any) -> Any:
+    """Record what is wrong with one answer; return the database as it now is."""
+    method = operation.split(" ", 1)[0]
+    failure = f"{operation} [{request.label}]"
+    try:
+        response = send(world, method, request)
+    except httpx.TimeoutException:
+        world.failures.append(f"{failure}: no answer (hang)")
+        return contents(world.memory)
+    status = response.status_code
+    if status >= 500:
+        world.failures.append(f"{failure}: {status} {response.text[:200]}")
+        return contents(world.memory)
+    if status < 400:
+        return contents(world.memory)
+    allowed = world.documented[operation] | ({"404", "405"} if request.url_mutated else set())
+    if str(status) not in allowed:
+        world.failures.append(f"{failure}: {status} is not documented ({response.text[:120]})")
+    if not _our_shape(response):
+        world.failures.append(f"{failure}: {status} not in the error shape: {response.text[:120]}")
+    after = contents(world.memory)
+    if after != before:
+        world.failures.append(f"{failure}: {status} but the database changed")
+    return after
+
+
+def _our_shape(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and set(body) == {"error"} and "code" in body["error"]
+
+
+def reads_still_answer(world: World, after: str) -> None:
+    for operation, call in BASELINES.items():
+        method, template = operation.split(" ", 1)
+        if method != "GET" and operation != "POST /v1/memories/search":
+            continue
+        path = template.format(**world.path_values)
+        query = {name: quote(value) for name, value in call.query.items()}
+        body = None if call.body is NO_BODY else body_text(call.body)
+        response = send(world, method, Request("read", path, body, query))
+        if response.status_code != 200:
+            world.failures.append(
+                f"after {after}: {operation} answered {response.status_code} {response.text[:200]}"
+            )
+
+
+# --- the tests -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("operation", list(BASELINES))
+def test_hostile_input_never_breaks_an_operation(world: World, operation: str) -> None:
+    call = BASELINES[operation]
+    state = contents(world.memory)
+    for request in mutations(operation, call, world):
+        if request.body is not None:
+            request.body = request.body.replace("FRESH", str(next(world.fresh)))
+        state = check(world, operation, request, state)
+    reads_still_answer(world, operation)
+    if call.reset is not None:
+        call.reset(world.memory)
+    baseline = mutations_free_request(operation, call, world)
+    method = operation.split(" ", 1)[0]
+    response = send(world, method, baseline)
+    assert response.status_code < 400, f"the valid baseline failed: {response.text[:300]}"
+    assert not world.failures, "\n".join(world.failures[:60])
+
+
+def mutations_free_request(operation: str, call: Call, world: World) -> Request:
+    template = operation.split(" ", 1)[1]
+    body = None if call.body is NO_BODY else body_text(freshen(call.body, next(world.fresh)))
+    query = {name: quote(value) for name, value in call.query.items()}
+    return Request("baseline", template.format(**world.path_values), body, query)
+
+
+def test_every_operation_has_a_baseline(openapi: dict[str, Any]) -> None:
+    operations = {
+        f"{method.upper()} {path}"
+        for path, operations in openapi["paths"].items()
+        for method in operations
+    }
+    assert operations == set(BASELINES)
+
+
+def test_every_field_and_parameter_is_in_its_baseline(openapi: dict[str, Any]) -> None:
+    """So that a field added to a model is attacked too, or this test says why not."""
+    components = openapi["components"]["schemas"]
+    missing = []
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            name = f"{method.upper()} {path}"
+            call = BASELINES[name]
+            queried = set(call.query) | set(QUERY_PARAMETERS.get(name, []))
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] not in queried:
+                    missing.append(f"{name} ?{parameter['name']}")
+            content = operation.get("requestBody", {}).get("content", {})
+            body_schema = content.get("application/json", {}).get("schema")
+            if body_schema is None:
+                continue
+            sent = set(_value_fields(call.body))
+            missing += [f"{name} {f}" for f in _schema_fields(body_schema, components) - sent]
+    assert not missing
+
+
+def _schema_fields(
+    schema: dict[str, Any], components: dict[str, Any], prefix: str = ""
+) -> set[str]:
+    if "$ref" in schema:
+        return _schema_fields(components[schema["$ref"].split("/")[-1]], components, prefix)
+    fields: set[str] = set()
+    for branch in schema.get("anyOf", []):
+        fields |= _schema_fields(branch, components, prefix)
+    if schema.get("type") == "array" and "items" in schema:
+        fields |= _schema_fields(schema["items"], components, f"{prefix}[]")
+    for key, child in schema.get("properties", {}).items():
+        fields.add(f"{prefix}.{key}".lstrip("."))
+        fields |= _schema_fields(child, components, f"{prefix}.{key}".lstrip("."))
+    return fields
+
+
+def _value_fields(value: Any, prefix: str = "") -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            name = f"{prefix}.{key}".lstrip(".")
+            yield name
+            yield from _value_fields(child, name)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _value_fields(child, f"{prefix}[]")
