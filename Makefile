@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install serve test lint typecheck unit bench clean
+.PHONY: install serve test lint typecheck unit fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The hostile-input tests at length: many more schemathesis examples per
+# operation than `make test` runs (docs/security.md).
+FUZZ_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	PERSONA_MEMORY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest \
+		tests/http/test_schemathesis.py tests/http/test_every_route.py tests/http/test_hostile_input.py
 
 bench: $(STAMP)
 	$(BIN)/persona-memory bench retrieval

@@ -258,3 +258,15 @@ def test_an_unexpected_error_is_a_500_that_keeps_the_connection(
         for _ in range(3):
             assert client.get("/healthz").status_code == 200
     assert "a bug" in caplog.text
+
+
+def test_the_longest_handle_gets_its_shared_block(world: tuple[Memory, httpx.Client]) -> None:
+    """A 100-character handle makes a 119-character block label, which PostgreSQL
+    refused (500) while the label column held 100."""
+    _, http = world
+    handle = "a_" + "b" * 98
+    body = {"handle": handle, "industry": "x", "professional_role": "y"}
+    created = http.post("/v1/user-personas", json=body)
+    assert created.status_code == 201, created.text
+    shared = http.get(f"/v1/user-personas/{handle}").json()["shared_block"]
+    assert shared["label"] == f"{handle}_service_experience"

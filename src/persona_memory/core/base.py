@@ -7,7 +7,7 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 JSONObject = dict[str, Any]
 
@@ -43,7 +43,15 @@ def _as_utc(value: datetime) -> datetime:
         raise ValueError("date is out of range once converted to UTC") from None
 
 
-UTCDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+def _text_only(value: Any) -> Any:
+    """A date-time comes as ISO 8601 text, as the schema says; pydantic would also
+    read a number as a Unix time, and a bool as 0 or 1."""
+    if isinstance(value, int | float):
+        raise ValueError("a date-time is ISO 8601 text, e.g. 2024-05-01T12:00:00Z")
+    return value
+
+
+UTCDatetime = Annotated[datetime, BeforeValidator(_text_only), AfterValidator(_as_utc)]
 
 
 def bounded_json(value: Any) -> Any:

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 
 from persona_memory.core.base import (
     MAX_QUERY_CHARS,
@@ -42,7 +42,7 @@ class MemoryCreate(Model):
     user_id: str | None = Field(default=None, pattern=USER_ID_PATTERN)
     category: str | None = Field(default=None, max_length=100)
     tags: Tags = Field(default_factory=list)
-    importance: int = Field(default=5, ge=1, le=10)
+    importance: StrictInt = Field(default=5, ge=1, le=10)
     metadata: BoundedJSON = Field(default_factory=dict)
     source: str = Field(default="api", max_length=100)
     valid_from: UTCDatetime | None = None
@@ -64,7 +64,7 @@ class MemoryUpdate(Model):
     text: str | None = Field(default=None, min_length=1)
     category: str | None = Field(default=None, max_length=100)
     tags: Tags | None = None
-    importance: int | None = Field(default=None, ge=1, le=10)
+    importance: StrictInt | None = Field(default=None, ge=1, le=10)
     metadata: BoundedJSON | None = None
     valid_from: UTCDatetime | None = None
     valid_to: UTCDatetime | None = None
@@ -136,14 +136,14 @@ class SearchFilters(Model):
     valid_at: UTCDatetime | None = Field(
         default=None, description="only memories valid at this instant (valid_from/valid_to)"
     )
-    min_importance: int | None = Field(default=None, ge=1, le=10)
+    min_importance: StrictInt | None = Field(default=None, ge=1, le=10)
 
 
 class SearchRequest(Model):
     query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     persona_id: str | None = Field(default=None, pattern=PERSONA_ID_PATTERN)
     user_id: str | None = Field(default=None, pattern=USER_ID_PATTERN)
-    limit: int = Field(default=10, ge=1, le=200)
+    limit: StrictInt = Field(default=10, ge=1, le=200)
     filters: SearchFilters = Field(default_factory=SearchFilters)
     mode: SearchMode = "hybrid"
 

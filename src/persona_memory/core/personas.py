@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, StrictBool, model_validator
 
 from persona_memory.core.base import (
     MAX_DESCRIPTION_CHARS,
@@ -34,7 +34,7 @@ class PersonaFields(Model):
     behavioral_rules: Rules = Field(default_factory=list)
     voice: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
     metadata: BoundedJSON = Field(default_factory=dict)
-    attach_user_persona_blocks: bool = Field(
+    attach_user_persona_blocks: StrictBool = Field(
         default=True,
         description="attach the shared blocks of the user's user personas to this persona's "
         "relationships",
@@ -63,7 +63,7 @@ class PersonaUpdate(Model):
     behavioral_rules: Rules | None = None
     voice: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
     metadata: BoundedJSON | None = None
-    attach_user_persona_blocks: bool | None = None
+    attach_user_persona_blocks: StrictBool | None = None
     profile_schema: dict[str, ProfileCategory] | None = Field(default=None, max_length=50)
     profile_title: str | None = Field(default=None, max_length=100)
 

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from persona_memory.core.base import Model
 
@@ -22,7 +22,7 @@ MAX_LIFETIME = 10 * 365 * 24 * 3600
 
 class TokenCreate(Model):
     name: str = Field(default="", max_length=200, description="what the token is for")
-    expires_in_seconds: int | None = Field(
+    expires_in_seconds: StrictInt | None = Field(
         default=None,
         gt=0,
         le=MAX_LIFETIME,

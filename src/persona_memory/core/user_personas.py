@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, StrictFloat
 
 from persona_memory.core.base import Model
 from persona_memory.core.blocks import Block, BlockOwner
@@ -55,7 +55,7 @@ class UserPersona(UserPersonaCreate):
 
 
 class MembershipUpdate(Model):
-    confidence_score: float = Field(default=1.0, ge=0.0, le=1.0)
+    confidence_score: StrictFloat = Field(default=1.0, ge=0.0, le=1.0)
 
 
 class Membership(MembershipUpdate):

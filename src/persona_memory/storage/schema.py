@@ -184,7 +184,7 @@ blocks = Table(
     "blocks",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("label", String(100), nullable=False),
+    Column("label", String(200), nullable=False),
     Column("value", Text, nullable=False),
     Column("char_limit", Integer, nullable=False),
     Column("description", Text, nullable=False),
