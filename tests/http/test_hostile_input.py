@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from persona_memory import Memory, PersonaCreate, Settings
+from persona_memory import Memory, PersonaCreate, Settings, UserCreate
 from persona_memory.interfaces.http import create_app
 from tests.conftest import LiveServer
-from tests.dbstate import counts
+from tests.dbstate import contents, counts
 
 SURROGATE = '"bad \\ud800 text"'  # a JSON escape Python decodes to a lone surrogate
 NUL = '"bad \\u0000 text"'
@@ -168,7 +168,7 @@ def test_credentials_are_checked_before_the_body(tmp_path: Path, database_url: s
         with httpx.Client(base_url=live.url) as anonymous:
             garbled = send(anonymous, "POST", "/v1/memories", '{"text": ')
             assert garbled.status_code == 401 and garbled.json()["error"]["code"] == "unauthorized"
-        memory.users.create(__import__("persona_memory").UserCreate(id="anna"))
+        memory.users.create(UserCreate(id="anna"))
         token = memory.tokens.issue("anna").token
         with httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {token}"}) as user:
             assert send(user, "POST", "/v1/memories", '{"text": ').status_code == 403
@@ -270,3 +270,28 @@ def test_the_longest_handle_gets_its_shared_block(world: tuple[Memory, httpx.Cli
     assert created.status_code == 201, created.text
     shared = http.get(f"/v1/user-personas/{handle}").json()["shared_block"]
     assert shared["label"] == f"{handle}_service_experience"
+
+
+def test_erasing_a_user_while_tokens_are_issued_never_500s(
+    world: tuple[Memory, httpx.Client], server: LiveServer
+) -> None:
+    memory, _ = world
+    memory.users.create(UserCreate(id="leaving"))
+
+    def act(n: int) -> int:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            if n == 8:
+                return client.delete("/v1/users/leaving").status_code
+            return client.post("/v1/users/leaving/tokens", json={"name": f"t{n}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(act, range(24)))
+    assert 204 in statuses and set(statuses) <= {201, 204, 404, 409}, statuses
+    # No token outlives its user: none can be listed, none authenticates.
+    assert "leaving" not in [user.id for user in memory.users.all()]
+    assert counts_of_tokens(memory, "leaving") == 0
+
+
+def counts_of_tokens(memory: Memory, user_id: str) -> int:
+    rows = contents(memory)["user_tokens"]
+    return sum(f"'{user_id}'" in row for row in rows)
