@@ -4,7 +4,9 @@ that uses ``memory`` runs on both), and a real HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import itertools
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -26,14 +28,20 @@ _databases = itertools.count()
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
-    """One real PostgreSQL 18 + pgvector for the session, with a migrated template."""
-    server = start_server(tmp_path_factory.mktemp("pgserver"))
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL 18 + pgvector for the session, with a migrated template.
+
+    Its data lives outside pytest's basetemp: pytest keeps only the three newest
+    basetemps, so a second pytest started meanwhile deleted this server's files
+    under it (and the server with them)."""
+    folder = Path(tempfile.mkdtemp(prefix="persona-memory-pg-"))
+    server = start_server(folder)
     try:
         open_store(server.create_database(TEMPLATE)).close()
         yield server
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(params=BACKENDS)
