@@ -61,9 +61,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     # The hashing embedder keeps most tests fast; tests marked `model` use the real one.
-    return Settings(database_url=database_url, embedder="hash")
+    return Settings(database_url=database_url, embedder="hash", transcripts_dir=tmp_path)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def test_add_picks_scope_from_owner(memory: Memory, sage: str) -> None:
     private = memory.add("about alice", persona_id=sage, user_id="alice")
     assert private.scope is ScopeKind.RELATIONSHIP
     assert memory.users.get("alice").id == "alice"
-    assert memory.relationships.get(sage, "alice").relationship_type == "user"
+    assert memory.relationships.get(sage, "alice").relationship_type == "friend"
 
 
 def test_metadata_comes_back_as_given(memory: Memory, sage: str) -> None:

@@ -11,12 +11,23 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 def default_database_path() -> Path:
     """``$XDG_DATA_HOME/persona-memory/memory.db`` (``~/.local/share/...`` by default)."""
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "persona-memory" / "memory.db"
+
+
+def transcripts_root(settings: Settings, store_url: str) -> Path:
+    """Where transcripts go: the setting, else beside a SQLite file, else the data folder."""
+    if settings.transcripts_dir is not None:
+        return settings.transcripts_dir
+    url = make_url(store_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        return Path(url.database).parent
+    return default_database_path().parent
 
 
 class Settings(BaseSettings):
@@ -57,6 +68,23 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer key with full access. Without one, `serve` binds only to loopback "
         "and the API is open to anyone who can reach it.",
+    )
+    transcripts_dir: Path | None = Field(
+        default=None,
+        description="Folder that receives `transcripts/{user_id}/{persona_id}/{session_id}.json`; "
+        "default: the folder of a SQLite database file, else the data folder "
+        "(`$XDG_DATA_HOME/persona-memory`).",
+    )
+    transcript_retention_days: int = Field(
+        default=365,
+        ge=0,
+        description="Days a transcript is kept (`purge-transcripts`); 0: forever.",
+    )
+    session_idle_minutes: int = Field(
+        default=60,
+        ge=1,
+        description="A live session idle this long is ended with flush by "
+        "`persona-memory sessions end-idle`.",
     )
     host: str = Field(default="127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")

@@ -4,7 +4,8 @@ It only wires things together: a store, an embedder, the services that hold
 the rules, and the searcher. Each service is reachable as an attribute
 (``memory.personas``, ``memory.users``, ``memory.relationships``,
 ``memory.memories``, ``memory.blocks``, ``memory.user_personas``,
-``memory.profiles``, ``memory.tokens``, ``memory.tools``); the most common
+``memory.profiles``, ``memory.tokens``, ``memory.sessions``, ``memory.episodes``,
+``memory.procedures``, ``memory.tools``); the most common
 calls also have shortcuts (``memory.add``, ``memory.add_many``,
 ``memory.search``).
 """
@@ -16,9 +17,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from persona_memory.config import Settings
+from persona_memory.config import Settings, transcripts_root
 from persona_memory.core.block_service import BlockService
 from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.episode_service import EpisodeService
 from persona_memory.core.memories import (
     MemoryCreate,
     MemoryRecord,
@@ -31,14 +33,18 @@ from persona_memory.core.memories import (
 from persona_memory.core.memory_service import MemoryService
 from persona_memory.core.persona_service import PersonaService
 from persona_memory.core.ports import Embedder, Store
+from persona_memory.core.procedure_service import ProcedureService
 from persona_memory.core.profile_service import ProfileService
 from persona_memory.core.relationship_service import RelationshipService
+from persona_memory.core.session_service import SessionService
 from persona_memory.core.token_service import TokenService
 from persona_memory.core.user_persona_service import UserPersonaService
 from persona_memory.core.user_service import UserService
 from persona_memory.providers.registry import embedder_from_settings
+from persona_memory.providers.summarizers.extractive import ExtractiveSummarizer
 from persona_memory.retrieval import HybridSearcher
 from persona_memory.storage import open_store
+from persona_memory.storage.transcripts import FolderTranscriptStore
 from persona_memory.tools import ToolContext, default_registry
 from persona_memory.tools import builtin as _builtin_tools  # noqa: F401 - registers them
 
@@ -60,8 +66,9 @@ class Memory:
             database or self.settings.database_url, vector_cache_mb=self.settings.vector_cache_mb
         )
         self.embedder = embedder or embedder_from_settings(self.settings)
-        self.personas = PersonaService(self.store)
-        self.users = UserService(self.store)
+        self.transcripts = FolderTranscriptStore(transcripts_root(self.settings, self.store.url))
+        self.personas = PersonaService(self.store, self.transcripts)
+        self.users = UserService(self.store, self.transcripts)
         self.relationships = RelationshipService(self.store)
         self.memories = MemoryService(self.store, self.embedder, self.settings.max_text_chars)
         self.blocks = BlockService(self.store)
@@ -70,6 +77,11 @@ class Memory:
         self.tokens = TokenService(self.store)
         self.tools = default_registry
         self.searcher = HybridSearcher(self.store, self.embedder, rrf_k=self.settings.rrf_k)
+        self.sessions = SessionService(
+            self.store, self.embedder, ExtractiveSummarizer(), self.transcripts
+        )
+        self.episodes = EpisodeService(self.store, self.searcher)
+        self.procedures = ProcedureService(self.store)
 
     def add(
         self,

@@ -16,6 +16,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,8 @@ import httpx
 import pytest
 
 from persona_memory import Memory, PersonaCreate, Settings, UserCreate
+from persona_memory.core.procedures import ProcedurePut
+from persona_memory.core.sessions import EntryCreate, SessionCreate
 from persona_memory.core.user_personas import UserPersonaCreate
 from persona_memory.interfaces.http import create_app
 from tests.conftest import LiveServer
@@ -41,8 +44,11 @@ class Call:
 
     body: Any = NO_BODY
     query: dict[str, str] = field(default_factory=dict)
-    # Puts back what an accepted mutation may have changed, before the baseline.
-    reset: Callable[[Memory], object] | None = None
+    # Path parameters that name another row of the world than the default one.
+    paths: dict[str, str] = field(default_factory=dict)
+    # Puts back what an accepted mutation may have changed, before the baseline;
+    # may return path values for the baseline (a new live session to end).
+    reset: Callable[[Memory], dict[str, str] | None] | None = None
 
 
 MEMORY_FIELDS = {
@@ -86,6 +92,34 @@ PERSONA_FIELDS = {
     "profile_title": "STUDENT MEMORY",
 }
 HUMAN_BLOCK = "Alice likes tea."
+MEMORY_CONFIG = {
+    "remember_relationship_details": True,
+    "remember_past_conversations": True,
+    "remember_personal_facts": True,
+    "auto_recall_depth": 5,
+}
+RELATIONSHIP = {
+    "relationship_type": "mentor",
+    "custom_system_prompt": "Be brief.",
+    "memory_config": MEMORY_CONFIG,
+    "metadata": {"since": "2024"},
+    "relationship_started_at": "2020-05-01T00:00:00Z",
+}
+SESSION = "/v1/sessions/{session_id}"
+PROC = "/v1/personas/{persona_id}/procedures"
+REL_PROC = REL + "/procedures"
+PROCEDURE = {"template": "Yo {name}, what's up?", "description": "how to greet"}
+
+
+def _restore_human_block(memory: Memory) -> None:
+    memory.blocks.set_value("sage", "alice", "human", HUMAN_BLOCK)
+
+
+def _new_live_session(memory: Memory) -> dict[str, str]:
+    session = memory.sessions.start(SessionCreate(persona_id="sage", user_id="alice"))
+    return {"session_id": session.id}
+
+
 PROFILE_PATCH = {"category": "personal_info", "data": {"name": "Al"}, "operation": "merge"}
 
 BASELINES: dict[str, Call] = {
@@ -95,14 +129,8 @@ BASELINES: dict[str, Call] = {
     "PATCH /v1/personas/{persona_id}": Call(PERSONA_FIELDS),
     "DELETE /v1/personas/{persona_id}": Call(),
     f"GET {REL}": Call(),
-    f"PUT {REL}": Call(
-        {
-            "relationship_type": "mentor",
-            "custom_system_prompt": "Be brief.",
-            "memory_config": {"auto_recall_depth": 5},
-            "metadata": {"since": "2024"},
-        }
-    ),
+    f"PUT {REL}": Call(RELATIONSHIP),
+    f"PATCH {REL}": Call(RELATIONSHIP),
     "GET /v1/users": Call(),
     "POST /v1/users": Call({"id": "uFRESH", "name": "Bo", "metadata": {"plan": "pro"}}),
     "GET /v1/users/{user_id}": Call(),
@@ -134,7 +162,7 @@ BASELINES: dict[str, Call] = {
     f"POST {REL}/blocks/{{label}}/append": Call({"content": "Drinks it hot."}),
     f"POST {REL}/blocks/{{label}}/replace": Call(
         {"old_content": "likes tea", "new_content": "loves tea"},
-        reset=lambda memory: memory.blocks.set_value("sage", "alice", "human", HUMAN_BLOCK),
+        reset=lambda memory: _restore_human_block(memory),
     ),
     f"PUT {REL}/attached-blocks/{{block_id}}": Call(),
     f"DELETE {REL}/attached-blocks/{{block_id}}": Call(),
@@ -167,7 +195,46 @@ BASELINES: dict[str, Call] = {
             "context": {"persona_id": "sage", "user_id": "alice", "session_id": "s1"},
         }
     ),
+    "POST /v1/sessions": Call(
+        {"persona_id": "sage", "user_id": "alice", "session_id": "sFRESH", "metadata": {"ch": 1}}
+    ),
+    f"GET {SESSION}": Call(),
+    f"POST {SESSION}/entries": Call({"content": "Hi there", "role": "user", "timeline": "main"}),
+    f"GET {SESSION}/entries": Call(query={"timeline": "main", "q": "tea"}),
+    f"DELETE {SESSION}/entries/{{entry_id}}": Call(),
+    f"GET {SESSION}/context": Call(),
+    f"PATCH {SESSION}/context": Call(
+        {"topic": "tea", "mood": "calm", "urgency": "low", "needs_decision": False}
+    ),
+    f"POST {SESSION}/summarize": Call(),
+    f"POST {SESSION}/end": Call({"flush": True}, reset=_new_live_session),
+    "GET /v1/episodes/search": Call(
+        query={"q": "tea", "persona_id": "sage", "user_id": "alice", "limit": "5"}
+    ),
+    "POST /v1/episodes/{session_id}/rehydrate": Call(
+        query={"summary_only": "false"}, paths={"session_id": "ended_session_id"}
+    ),
+    f"GET {PROC}": Call(),
+    f"GET {PROC}/search": Call(query={"q": "greet", "limit": "5"}),
+    f"GET {PROC}/{{key}}": Call(),
+    f"PUT {PROC}/{{key}}": Call(PROCEDURE),
+    f"DELETE {PROC}/{{key}}": Call(),
+    f"GET {REL_PROC}": Call(),
+    f"GET {REL_PROC}/search": Call(query={"q": "greet", "limit": "5"}),
+    f"GET {REL_PROC}/{{key}}": Call(),
+    f"PUT {REL_PROC}/{{key}}": Call(PROCEDURE),
+    f"DELETE {REL_PROC}/{{key}}": Call(),
     "GET /v1/me": Call(),
+    f"GET {ME}/memories": Call(),
+    f"POST {ME}/customize": Call({"relationship_type": "friend", "custom_system_prompt": "Hi"}),
+    f"GET {ME}/relationship": Call(),
+    f"PUT {ME}/relationship": Call(
+        {
+            "relationship_type": "friend",
+            "custom_system_prompt": "Hi",
+            "memory_config": MEMORY_CONFIG,
+        }
+    ),
     f"GET {ME}/memory": Call(),
     f"PUT {ME}/memory": Call({"personal_info": {"name": "Al"}}),
     f"DELETE {ME}/memory": Call(query={"category": "personal_info"}),
@@ -258,8 +325,13 @@ def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture
-def world(database_url: str, openapi: dict[str, Any]) -> Iterator[World]:
-    settings = Settings(database_url=database_url, embedder="hash", admin_key=ADMIN_KEY)
+def world(database_url: str, openapi: dict[str, Any], tmp_path: Path) -> Iterator[World]:
+    settings = Settings(
+        database_url=database_url,
+        embedder="hash",
+        admin_key=ADMIN_KEY,
+        transcripts_dir=tmp_path,
+    )
     with Memory(settings=settings) as memory, LiveServer(memory) as live:
         memory.personas.create(PersonaCreate(id="sage", name="Sage"))
         memory.users.create(UserCreate(id="alice"))
@@ -273,6 +345,13 @@ def world(database_url: str, openapi: dict[str, Any]) -> Iterator[World]:
         block = memory.user_personas.get("data_scientist").shared_block
         memory.blocks.attach(block.id, "sage", "alice")
         revocable = memory.tokens.issue("alice")
+        ended = memory.sessions.start(SessionCreate(persona_id="sage", user_id="alice"))
+        memory.sessions.add_entries(ended.id, [EntryCreate(content="We talked about tea.")])
+        memory.sessions.end(ended.id)
+        live_session = memory.sessions.start(SessionCreate(persona_id="sage", user_id="alice"))
+        entry = memory.sessions.add_entries(live_session.id, [EntryCreate(content="Tea?")])[0]
+        memory.procedures.put("sage", "greeting", ProcedurePut(template="Hello {name}"))
+        memory.procedures.put("sage", "greeting", ProcedurePut(template="Hi Al"), user_id="alice")
         token = memory.tokens.issue("alice").token
         admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
         documented = {
@@ -294,6 +373,10 @@ def world(database_url: str, openapi: dict[str, Any]) -> Iterator[World]:
                     "handle": "data_scientist",
                     "token_id": revocable.id,
                     "name": "update_memory",
+                    "session_id": live_session.id,
+                    "ended_session_id": ended.id,
+                    "entry_id": str(entry.id),
+                    "key": "greeting",
                 },
                 documented=documented,
             )
@@ -367,9 +450,16 @@ class Request:
     url_mutated: bool = False
 
 
+def path_values(call: Call, world: World) -> dict[str, str]:
+    """The world's rows a call's path names."""
+    chosen = {name: world.path_values[key] for name, key in call.paths.items()}
+    return {**world.path_values, **chosen}
+
+
 def mutations(operation: str, call: Call, world: World) -> Iterator[Request]:
     template = operation.split(" ", 1)[1]
-    path = template.format(**world.path_values)
+    values = path_values(call, world)
+    path = template.format(**values)
     query = {name: quote(value) for name, value in call.query.items()}
     valid = None if call.body is NO_BODY else body_text(call.body)
     if call.body is not NO_BODY:
@@ -380,7 +470,7 @@ def mutations(operation: str, call: Call, world: World) -> Iterator[Request]:
             yield Request(f"?{name}={label}", path, valid, {**query, name: raw})
     for name in _path_names(template):
         for label, raw in HOSTILE_URL.items():
-            hostile = template.format(**{**world.path_values, name: raw})
+            hostile = template.format(**{**values, name: raw})
             yield Request(f"/{{{name}}}={label}", hostile, valid, query, url_mutated=True)
     if "412" in world.documented[operation]:
         for tag in HOSTILE_IF_MATCH:
@@ -473,7 +563,7 @@ def reads_still_answer(world: World, after: str) -> None:
         method, template = operation.split(" ", 1)
         if method != "GET" and operation != "POST /v1/memories/search":
             continue
-        path = template.format(**world.path_values)
+        path = template.format(**path_values(call, world))
         query = {name: quote(value) for name, value in call.query.items()}
         body = None if call.body is NO_BODY else body_text(call.body)
         response = send(world, method, Request("read", path, body, query))
@@ -497,7 +587,7 @@ def test_hostile_input_never_breaks_an_operation(world: World, operation: str) -
         state = check(world, operation, request, state)
     reads_still_answer(world, operation)
     if call.reset is not None:
-        call.reset(world.memory)
+        world.path_values.update(call.reset(world.memory) or {})
     baseline = mutations_free_request(operation, call, world)
     method = operation.split(" ", 1)[0]
     response = send(world, method, baseline)
@@ -509,7 +599,7 @@ def mutations_free_request(operation: str, call: Call, world: World) -> Request:
     template = operation.split(" ", 1)[1]
     body = None if call.body is NO_BODY else body_text(freshen(call.body, next(world.fresh)))
     query = {name: quote(value) for name, value in call.query.items()}
-    return Request("baseline", template.format(**world.path_values), body, query)
+    return Request("baseline", template.format(**path_values(call, world)), body, query)
 
 
 def test_every_operation_has_a_baseline(openapi: dict[str, Any]) -> None:

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, select, text
 
 from persona_memory import Memory, PersonaCreate, RelationshipUpdate, UserExport
+from persona_memory.core.procedures import ProcedurePut
+from persona_memory.core.sessions import EntryCreate, SessionCreate
 from persona_memory.core.tokens import TokenCreate
 from persona_memory.storage.schema import metadata
 from persona_memory.storage.user_data import undeclared_tables
@@ -29,8 +31,8 @@ def test_a_new_table_that_declares_nothing_is_caught() -> None:
     copy = MetaData()
     for table in metadata.sorted_tables:
         table.to_metadata(copy)
-    Table("sessions", copy, Column("id", Integer, primary_key=True), Column("user_id", String))
-    assert [t.name for t in undeclared_tables(copy)] == ["sessions"]
+    Table("undeclared", copy, Column("id", Integer, primary_key=True), Column("user_id", String))
+    assert [t.name for t in undeclared_tables(copy)] == ["undeclared"]
 
 
 def _everything_about(memory: Memory, user: str) -> None:
@@ -43,6 +45,10 @@ def _everything_about(memory: Memory, user: str) -> None:
     memory.profiles.update("sage", user, "personal_info", {"email": user})
     memory.user_personas.join(user, "qsr_real_estate")
     memory.tokens.issue(user, TokenCreate(name="phone"))
+    session = memory.sessions.start(SessionCreate(persona_id="brad", user_id=user))
+    memory.sessions.add_entries(session.id, [EntryCreate(content=f"{user} is moving house")])
+    memory.sessions.end(session.id)
+    memory.procedures.put("brad", "greeting", ProcedurePut(template="Hi!"), user_id=user)
 
 
 def _rows_naming(memory: Memory, user: str) -> dict[str, int]:

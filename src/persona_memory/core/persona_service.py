@@ -13,11 +13,13 @@ from persona_memory.core.personas import (
     updated,
 )
 from persona_memory.core.ports import Store, Transaction
+from persona_memory.core.transcripts import TranscriptStore
 
 
 class PersonaService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, transcripts: TranscriptStore | None = None) -> None:
         self._store = store
+        self._transcripts = transcripts
 
     def create(self, data: PersonaCreate) -> Persona:
         now = utcnow()
@@ -47,6 +49,8 @@ class PersonaService:
         with self._store.transaction() as tx:
             if not tx.delete_persona(check_persona_id(persona_id)):
                 raise PersonaNotFound(persona_id)
+            if self._transcripts is not None:
+                self._transcripts.delete_persona(persona_id)
 
 
 def require_persona(tx: Transaction, persona_id: str, *, for_update: bool = False) -> Persona:

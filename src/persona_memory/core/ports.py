@@ -15,17 +15,25 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
     from persona_memory.core.blocks import Block
-    from persona_memory.core.memories import MemoryHistoryEntry, MemoryQuery, MemoryRecord
+    from persona_memory.core.episodes import Episode
+    from persona_memory.core.memories import (
+        MemoryHistoryEntry,
+        MemoryQuery,
+        MemoryRecord,
+        SearchHit,
+    )
     from persona_memory.core.personas import Persona
+    from persona_memory.core.procedures import Procedure
     from persona_memory.core.profiles import CategoryChange, Profile, ProfileHistoryEntry
     from persona_memory.core.relationships import Relationship
+    from persona_memory.core.sessions import Entry, Session
     from persona_memory.core.tokens import StoredToken, UserToken
     from persona_memory.core.user_personas import Membership, UserPersona
     from persona_memory.core.users import User
@@ -60,6 +68,12 @@ class Hit:
 
     memory_id: str
     score: float
+
+
+class Searcher(Protocol):
+    """Hybrid search over memories (``retrieval.HybridSearcher``)."""
+
+    def search(self, text: str, query: MemoryQuery, *, limit: int = 10) -> list[SearchHit]: ...
 
 
 class PersonaRows(Protocol):
@@ -213,8 +227,53 @@ class TokenRows(Protocol):
     def delete_token(self, user_id: str, token_id: str) -> bool: ...
 
 
+class SessionRows(Protocol):
+    def insert_session(self, session: Session) -> bool:
+        """False (and nothing written) if the id exists."""
+        ...
+
+    def get_session(self, session_id: str, *, for_update: bool = False) -> Session | None:
+        """With its entry count and timelines; ``for_update`` serialises changes."""
+        ...
+
+    def update_session(self, session: Session) -> None: ...
+    def idle_sessions(self, before: datetime, limit: int) -> list[str]:
+        """Live sessions with no activity since ``before``, oldest first."""
+        ...
+
+    def list_sessions(self, persona_id: str, user_id: str) -> list[str]: ...
+    def insert_entries(self, session: Session, entries: Sequence[dict[str, Any]]) -> list[Entry]:
+        """Entries (role, content, timeline, created_at) in order, with their new ids."""
+        ...
+
+    def list_entries(self, session_id: str, timeline: str | None = None) -> list[Entry]: ...
+    def delete_entry(self, session_id: str, entry_id: int) -> bool: ...
+    def insert_episode(self, episode: Episode) -> None:
+        """The structured fields; the summary is the memory ``episode.memory_id``."""
+        ...
+
+    def get_episodes(self, session_ids: Sequence[str]) -> list[Episode]: ...
+    def episode_for_memories(self, memory_ids: Sequence[str]) -> dict[str, str]: ...
+
+
+class ProcedureRows(Protocol):
+    def put_procedure(self, procedure: Procedure) -> None: ...
+    def get_procedure(self, persona_id: str, user_id: str | None, key: str) -> Procedure | None: ...
+    def list_procedures(self, persona_id: str, user_id: str | None) -> list[Procedure]: ...
+    def delete_procedure(self, persona_id: str, user_id: str | None, key: str) -> bool: ...
+
+
 class Transaction(
-    PersonaRows, UserRows, MemoryRows, BlockRows, UserPersonaRows, ProfileRows, TokenRows, Protocol
+    PersonaRows,
+    UserRows,
+    MemoryRows,
+    BlockRows,
+    UserPersonaRows,
+    ProfileRows,
+    TokenRows,
+    SessionRows,
+    ProcedureRows,
+    Protocol,
 ):
     """Every read and write of one operation, on one connection."""
 

@@ -17,10 +17,14 @@ from persona_memory.core.ids import check_persona_id, check_user_id
 from persona_memory.core.persona_service import require_persona
 from persona_memory.core.ports import Store, Transaction
 from persona_memory.core.relationships import (
+    Customization,
     Relationship,
     RelationshipNotFound,
+    RelationshipPatch,
     RelationshipUpdate,
+    described,
     new_relationship,
+    patched,
 )
 from persona_memory.core.user_service import require_user
 from persona_memory.core.users import new_user
@@ -43,13 +47,31 @@ class RelationshipService:
         with self._store.transaction() as tx:
             now = utcnow()
             current = open_relationship(tx, persona_id, user_id, now, lock=True)
-            relationship = Relationship(
-                **data.model_dump(),
-                persona_id=persona_id,
-                user_id=user_id,
-                created_at=current.created_at,
-                updated_at=now,
-            )
+            relationship = described(current, data, now)
+            tx.update_relationship(relationship)
+        return relationship
+
+    def patch(
+        self, persona_id: str, user_id: str, data: RelationshipPatch, *, caller: Caller = ADMIN
+    ) -> Relationship:
+        """Change only the fields given; the relationship must exist."""
+        caller.check_relationship(persona_id, user_id)
+        with self._store.transaction() as tx:
+            current = require_relationship(tx, persona_id, user_id, lock=True)
+            relationship = patched(current, data, utcnow())
+            tx.update_relationship(relationship)
+        return relationship
+
+    def customize(
+        self, persona_id: str, user_id: str, data: Customization, *, caller: Caller = ADMIN
+    ) -> Relationship:
+        """What the user sets themselves: the type and their custom prompt."""
+        patch = RelationshipPatch(**data.model_dump(exclude_unset=True))
+        caller.check_relationship(persona_id, user_id)
+        with self._store.transaction() as tx:
+            now = utcnow()
+            current = open_relationship(tx, persona_id, user_id, now, lock=True)
+            relationship = patched(current, patch, now)
             tx.update_relationship(relationship)
         return relationship
 

@@ -10,14 +10,16 @@ from persona_memory.core.ids import check_user_id
 from persona_memory.core.memories import MemoryQuery, MemoryRecord
 from persona_memory.core.ports import Store, Transaction
 from persona_memory.core.scope import Scope
+from persona_memory.core.transcripts import TranscriptStore
 from persona_memory.core.users import User, UserCreate, UserExport, UserNotFound
 
 _EXPORT_PAGE = 1000
 
 
 class UserService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, transcripts: TranscriptStore | None = None) -> None:
         self._store = store
+        self._transcripts = transcripts
 
     def create(self, data: UserCreate) -> User:
         user = User(**data.model_dump(), created_at=utcnow())
@@ -41,6 +43,10 @@ class UserService:
         with self._store.transaction() as tx:
             if not tx.erase_user(check_user_id(user_id)):
                 raise UserNotFound(user_id)
+            if self._transcripts is not None:
+                # Inside the transaction: should the files fail to go, the rows stay
+                # too, and the erasure can be retried whole.
+                self._transcripts.delete_user(user_id)
         self._store.scrub()
 
     def export(self, user_id: str, *, caller: Caller = ADMIN) -> UserExport:
@@ -50,6 +56,12 @@ class UserService:
             user = require_user(tx, user_id)
             relationships = tx.list_relationships(user_id=user_id)
             scopes = tuple(Scope.relationship(r.persona_id, user_id) for r in relationships)
+            sessions = [
+                session
+                for r in relationships
+                for sid in tx.list_sessions(r.persona_id, user_id)
+                if (session := tx.get_session(sid)) is not None
+            ]
             return UserExport(
                 user=user,
                 relationships=relationships,
@@ -65,6 +77,13 @@ class UserService:
                 profiles=tx.user_profiles(user_id),
                 profile_history=tx.user_profile_history(user_id),
                 tokens=tx.list_tokens(user_id),
+                sessions=sessions,
+                session_entries=[e for s in sessions for e in tx.list_entries(s.id)],
+                episodes=tx.get_episodes([s.id for s in sessions]),
+                procedures=[
+                    p for r in relationships for p in tx.list_procedures(r.persona_id, user_id)
+                ],
+                transcripts=self._transcripts.list(user_id) if self._transcripts else [],
                 exported_at=utcnow(),
             )
 

@@ -8,12 +8,16 @@ from pydantic import Field
 
 from persona_memory.core.base import MAX_NAME_CHARS, BoundedJSON, Model
 from persona_memory.core.blocks import Block
+from persona_memory.core.episodes import Episode
 from persona_memory.core.errors import NotFoundError
 from persona_memory.core.ids import USER_ID_PATTERN
 from persona_memory.core.memories import MemoryHistoryEntry, MemoryRecord
+from persona_memory.core.procedures import Procedure
 from persona_memory.core.profiles import Profile, ProfileHistoryEntry
 from persona_memory.core.relationships import Relationship
+from persona_memory.core.sessions import Entry, Session
 from persona_memory.core.tokens import UserToken
+from persona_memory.core.transcripts import Transcript
 from persona_memory.core.user_personas import Membership
 
 
@@ -44,6 +48,15 @@ class UserExport(Model):
     profile_history: list[ProfileHistoryEntry]
     memberships: list[Membership]
     tokens: list[UserToken] = Field(description="the user's tokens, without their secrets")
+    sessions: list[Session] = Field(default_factory=list)
+    session_entries: list[Entry] = Field(default_factory=list)
+    episodes: list[Episode] = Field(default_factory=list)
+    procedures: list[Procedure] = Field(
+        default_factory=list, description="templates the user's relationships override"
+    )
+    transcripts: list[Transcript] = Field(
+        default_factory=list, description="verbatim sessions from the transcript store"
+    )
     exported_at: datetime
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from persona_memory.core.blocks import Block
 from persona_memory.core.memories import HistoryEvent, MemoryHistoryEntry, MemoryRecord
 from persona_memory.core.personas import Persona
-from persona_memory.core.relationships import Relationship
+from persona_memory.core.relationships import MemoryConfig, Relationship
 from persona_memory.core.scope import ScopeKind
 from persona_memory.core.user_personas import Membership, UserPersona
 from persona_memory.core.users import User
@@ -41,7 +41,17 @@ def user_from_row(row: Row[Any]) -> User:
 
 
 def relationship_from_row(row: Row[Any]) -> Relationship:
-    return Relationship.model_validate(dict(row._mapping))
+    values = dict(row._mapping)
+    # Before migration 0006 memory_config was free-form and the start date absent:
+    # keep what the record knows, so that no old row becomes unreadable.
+    config = values.get("memory_config") or {}
+    values["memory_config"] = {k: v for k, v in config.items() if k in MemoryConfig.model_fields}
+    values["relationship_started_at"] = values["relationship_started_at"] or values["created_at"]
+    return Relationship.model_validate(values)
+
+
+def relationship_values(relationship: Relationship) -> dict[str, Any]:
+    return relationship.model_dump(exclude={"total_minutes"})
 
 
 def memory_from_row(row: Row[Any]) -> MemoryRecord:

@@ -88,6 +88,11 @@ relationships = Table(
     Column("metadata", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("relationship_started_at", UTCDateTime()),  # NULL only before migration 0006
+    # Kept current by ending sessions (seed 004's call stats).
+    Column("total_sessions", Integer, nullable=False),
+    Column("total_seconds", Integer, nullable=False),
+    Column("last_session_at", UTCDateTime()),
     Index("ix_relationships_user", "user_id"),
     info=user_data("relationships"),
 )
@@ -266,17 +271,113 @@ user_tokens = Table(
     info=user_data("tokens"),
 )
 
+# Working memory: a live session of one relationship, and its entries.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("persona_id", String(64), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("current_context", JSON, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("last_activity_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+    ForeignKeyConstraint(
+        ["persona_id", "user_id"],
+        ["relationships.persona_id", "relationships.user_id"],
+        ondelete="CASCADE",
+    ),
+    Index("ix_sessions_relationship", "persona_id", "user_id"),
+    Index("ix_sessions_user", "user_id"),
+    Index("ix_sessions_idle", "status", "last_activity_at"),
+    info=user_data("sessions"),
+)
+
+session_entries = Table(
+    "session_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "session_id", String(128), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False
+    ),
+    # The owner again, so that erasure and export find entries by user.
+    Column("user_id", String(128), nullable=False),
+    Column("role", String(100), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("timeline", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_session_entries_session", "session_id", "id"),
+    Index("ix_session_entries_user", "user_id"),
+    info=user_data("session_entries"),
+)
+
+# Episodic memory: the summary is a memory (searchable like any); the rest is here.
+episodes = Table(
+    "episodes",
+    metadata,
+    Column(
+        "session_id", String(128), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "memory_id",
+        String(36),
+        ForeignKey("memories.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("persona_id", String(64), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("key_topics", JSON, nullable=False),
+    Column("decisions", JSON, nullable=False),
+    Column("action_items", JSON, nullable=False),
+    Column("emotional_tone", String(20), nullable=False),
+    Column("entry_count", Integer, nullable=False),
+    Column("timeline_count", Integer, nullable=False),
+    Column("duration_seconds", Integer, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_episodes_relationship", "persona_id", "user_id"),
+    Index("ix_episodes_user", "user_id"),
+    info=user_data("episodes"),
+)
+
+# Procedural memory: key -> template, the persona's own (user_id NULL) or one
+# relationship's, which overrides the persona's of the same key.
+procedures = Table(
+    "procedures",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("scope_key", String(255), nullable=False),
+    Column("persona_id", String(64), ForeignKey("personas.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(128), ForeignKey("users.id", ondelete="CASCADE")),
+    Column("key", String(100), nullable=False),
+    Column("template", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("scope_key", "key"),
+    Index("ix_procedures_user", "user_id"),
+    info=user_data("procedures"),
+)
+
 __all__ = [
     "block_attachments",
     "blocks",
+    "episodes",
     "memories",
     "memory_history",
     "memory_tags",
     "metadata",
     "personas",
+    "procedures",
     "profile_history",
     "profiles",
     "relationships",
+    "session_entries",
+    "sessions",
     "user_persona_members",
     "user_personas",
     "user_tokens",

@@ -18,7 +18,9 @@ from persona_memory.interfaces.http.routes import (
     me,
     memories,
     personas,
+    procedures,
     profiles,
+    sessions,
     tokens,
     tools,
     user_personas,
@@ -26,7 +28,18 @@ from persona_memory.interfaces.http.routes import (
 )
 from persona_memory.memory import Memory
 
-ADMIN_ROUTERS = (personas, users, memories, blocks, user_personas, profiles, tokens, tools)
+ADMIN_ROUTERS = (
+    personas,
+    users,
+    memories,
+    blocks,
+    user_personas,
+    profiles,
+    tokens,
+    tools,
+    sessions,
+    procedures,
+)
 
 
 def create_app(memory: Memory) -> FastAPI:

@@ -8,14 +8,24 @@ from persona_memory.storage.index import SearchIndex
 from persona_memory.storage.sql.blocks import BlockSql
 from persona_memory.storage.sql.memories import MemorySql
 from persona_memory.storage.sql.personas import PersonaSql
+from persona_memory.storage.sql.procedures import ProcedureSql
 from persona_memory.storage.sql.profiles import ProfileSql
+from persona_memory.storage.sql.sessions import SessionSql
 from persona_memory.storage.sql.tokens import TokenSql
 from persona_memory.storage.sql.user_personas import UserPersonaSql
 from persona_memory.storage.sql.users import UserSql
 
 
 class SqlTransaction(
-    PersonaSql, UserSql, MemorySql, BlockSql, UserPersonaSql, ProfileSql, TokenSql
+    PersonaSql,
+    UserSql,
+    MemorySql,
+    BlockSql,
+    UserPersonaSql,
+    ProfileSql,
+    TokenSql,
+    SessionSql,
+    ProcedureSql,
 ):
     """Satisfies :class:`persona_memory.core.ports.Transaction`."""
 

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from persona_memory.core.relationships import Relationship
 from persona_memory.core.users import User
 from persona_memory.storage.dialect import insert_ignoring_duplicates
-from persona_memory.storage.rows import relationship_from_row, user_from_row
+from persona_memory.storage.rows import relationship_from_row, relationship_values, user_from_row
 from persona_memory.storage.schema import relationships, users
 from persona_memory.storage.sql.base import Rows, locked
 from persona_memory.storage.user_data import erase_user_rows
@@ -29,7 +29,7 @@ class UserSql(Rows):
         return erase_user_rows(self.connection, user_id)
 
     def insert_relationship(self, relationship: Relationship) -> bool:
-        values = relationship.model_dump()
+        values = relationship_values(relationship)
         return insert_ignoring_duplicates(self.connection, relationships, values) > 0
 
     def get_relationship(
@@ -48,7 +48,7 @@ class UserSql(Rows):
                 relationships.c.persona_id == relationship.persona_id,
                 relationships.c.user_id == relationship.user_id,
             )
-            .values(relationship.model_dump())
+            .values(relationship_values(relationship))
         )
 
     def list_relationships(

@@ -9,12 +9,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from persona_memory.core.base import MAX_PROMPT_CHARS, Model
 from persona_memory.core.blocks import Block, BlockOwner
+from persona_memory.core.episodes import Episode
 from persona_memory.core.memories import MemoryNotFound, MemoryRecord, SearchFilters
 from persona_memory.core.profiles import Profile
-from persona_memory.core.relationships import Relationship
+from persona_memory.core.relationships import (
+    Customization,
+    MemoryConfig,
+    Relationship,
+    RelationshipPatch,
+)
 from persona_memory.core.scope import ScopeKind
 from persona_memory.core.users import User, UserExport
 from persona_memory.interfaces.http.auth import UserCaller
@@ -38,6 +45,17 @@ class PersonaMemoryOfMe(BaseModel):
     profile: Profile
     facts: list[MemoryRecord]
     blocks: list[Block]
+    recent_episodes: list[Episode] = Field(
+        description="my latest sessions with the persona, up to my auto_recall_depth"
+    )
+
+
+class MyRelationship(Model):
+    """What I decide about my relationship with a persona."""
+
+    relationship_type: str = Field(min_length=1, max_length=50)
+    custom_system_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_CHARS)
+    memory_config: MemoryConfig = Field(default_factory=MemoryConfig)
 
 
 @router.get("")
@@ -70,7 +88,49 @@ def what_persona_knows(
         if block.owner is BlockOwner.RELATIONSHIP
     ]
     profile = with_etag(response, memory.profiles.get(persona_id, user_id, caller=caller))
-    return PersonaMemoryOfMe(persona_id=persona_id, profile=profile, facts=facts, blocks=blocks)
+    depth = memory.relationships.get(persona_id, user_id, caller=caller).memory_config
+    episodes = memory.episodes.recent(
+        persona_id, user_id, limit=max(depth.auto_recall_depth, 1), caller=caller
+    )
+    return PersonaMemoryOfMe(
+        persona_id=persona_id,
+        profile=profile,
+        facts=facts,
+        blocks=blocks,
+        recent_episodes=episodes[: depth.auto_recall_depth],
+    )
+
+
+@router.get("/personas/{persona_id}/memories")
+def what_persona_remembers(
+    persona_id: str, caller: UserCaller, memory: MemoryDep, response: Response
+) -> PersonaMemoryOfMe:
+    """The seed's route for the same: facts, profile, blocks and recent episodes."""
+    return what_persona_knows(persona_id, caller, memory, response)
+
+
+@router.post("/personas/{persona_id}/customize")
+def customize(
+    persona_id: str, body: Customization, caller: UserCaller, memory: MemoryDep
+) -> Relationship:
+    """Set what the persona is to me and my own prompt for it (onboarding)."""
+    return memory.relationships.customize(persona_id, caller.own_user(), body, caller=caller)
+
+
+@router.get("/personas/{persona_id}/relationship")
+def get_my_relationship(persona_id: str, caller: UserCaller, memory: MemoryDep) -> Relationship:
+    return memory.relationships.get(persona_id, caller.own_user(), caller=caller)
+
+
+@router.put("/personas/{persona_id}/relationship")
+def put_my_relationship(
+    persona_id: str, body: MyRelationship, caller: UserCaller, memory: MemoryDep
+) -> Relationship:
+    """Replace the type, my custom prompt and my memory settings; the rest is kept."""
+    patch = RelationshipPatch.model_validate(body.model_dump())
+    user_id = caller.own_user()
+    memory.relationships.get(persona_id, user_id, caller=caller)
+    return memory.relationships.patch(persona_id, user_id, patch, caller=caller)
 
 
 @router.put("/personas/{persona_id}/memory")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from persona_memory.core.ids import check_persona_id, check_user_id
 from persona_memory.core.personas import Persona, PersonaCreate, PersonaUpdate
-from persona_memory.core.relationships import Relationship, RelationshipUpdate
+from persona_memory.core.relationships import Relationship, RelationshipPatch, RelationshipUpdate
 from persona_memory.interfaces.http.deps import MemoryDep
 
 router = APIRouter(tags=["personas"])
@@ -48,3 +48,11 @@ def put_relationship(
     persona_id: str, user_id: str, body: RelationshipUpdate, memory: MemoryDep
 ) -> Relationship:
     return memory.relationships.put(persona_id, user_id, body)
+
+
+@router.patch("/personas/{persona_id}/relationships/{user_id}", tags=["relationships"])
+def patch_relationship(
+    persona_id: str, user_id: str, body: RelationshipPatch, memory: MemoryDep
+) -> Relationship:
+    """Change only the fields given; `memory_config` merges key by key."""
+    return memory.relationships.patch(persona_id, user_id, body)

@@ -1,0 +1,1 @@
+"""Session summarizers: turn a finished session into a SessionDigest (episodic memory)."""
