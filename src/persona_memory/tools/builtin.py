@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from persona_memory.core.base import Model
+from persona_memory.core.base import MAX_QUERY_CHARS, Model
 from persona_memory.core.blocks import Block
 from persona_memory.core.caller import Caller
+from persona_memory.core.memories import MemoryCreate, SearchRequest
 from persona_memory.core.user_personas import (
     HANDLE_RULE,
     TAXONOMY_FORMAT,
@@ -167,3 +168,96 @@ def update_memory(memory: Memory, caller: Caller, args: UpdateMemory) -> ToolRes
         "value": profile.categories[args.category],
         "version": profile.version,
     }
+
+
+class SearchMemory(_Arguments):
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="What to look for.")
+    limit: int = Field(default=5, ge=1, le=50, description="How many memories at most.")
+
+
+class Remember(_Arguments):
+    text: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="One fact about the user, in a full sentence (e.g. 'Alice is allergic "
+        "to peanuts').",
+    )
+    category: str | None = Field(default=None, max_length=100, description="e.g. 'health'.")
+    importance: int = Field(default=5, ge=1, le=10, description="1 (trivia) to 10 (vital).")
+
+
+class SearchEpisodes(_Arguments):
+    query: str = Field(
+        min_length=1, max_length=MAX_QUERY_CHARS, description="What the past session was about."
+    )
+    limit: int = Field(default=3, ge=1, le=20, description="How many sessions at most.")
+
+
+class GetProcedure(_Arguments):
+    key: str = Field(
+        min_length=1, max_length=100, description="The procedure's key, e.g. 'greeting_pattern'."
+    )
+
+
+@default_registry.tool(SearchMemory)
+def search_memory(memory: Memory, caller: Caller, args: SearchMemory) -> ToolResult:
+    """Search what you know about the user you are serving (and your own and global
+    memories), best first."""
+    persona_id, user_id = caller.relationship()
+    request = SearchRequest(
+        query=args.query, persona_id=persona_id, user_id=user_id, limit=args.limit
+    )
+    hits = memory.run_search(request, caller=caller).results
+    return {
+        "status": "success",
+        "results": [
+            {"id": h.id, "text": h.text, "category": h.category, "score": h.score} for h in hits
+        ],
+    }
+
+
+@default_registry.tool(Remember)
+def remember(memory: Memory, caller: Caller, args: Remember) -> ToolResult:
+    """Remember one fact about the user you are serving, for later sessions."""
+    persona_id, user_id = caller.relationship()
+    record = memory.memories.add(
+        MemoryCreate(
+            text=args.text,
+            persona_id=persona_id,
+            user_id=user_id,
+            category=args.category,
+            importance=args.importance,
+            source="agent",
+        ),
+        caller=caller,
+    )
+    return {"status": "success", "id": record.id, "text": record.text}
+
+
+@default_registry.tool(SearchEpisodes)
+def search_episodes(memory: Memory, caller: Caller, args: SearchEpisodes) -> ToolResult:
+    """Find past sessions with the user you are serving ("what did we discuss about
+    Sarah?"), best first, with their summaries."""
+    persona_id, user_id = caller.relationship()
+    hits = memory.episodes.search(args.query, persona_id, user_id, limit=args.limit, caller=caller)
+    return {
+        "status": "success",
+        "results": [
+            {
+                "session_id": h.session_id,
+                "summary": h.summary,
+                "created_at": h.created_at.isoformat(),
+                "score": h.score,
+            }
+            for h in hits
+        ],
+    }
+
+
+@default_registry.tool(GetProcedure)
+def get_procedure(memory: Memory, caller: Caller, args: GetProcedure) -> ToolResult:
+    """Get how you behave for a key (e.g. 'greeting_pattern'): your template for this
+    user if there is one, else your general one."""
+    persona_id, user_id = caller.relationship()
+    procedure = memory.procedures.get(persona_id, args.key, user_id=user_id, caller=caller)
+    return {"status": "success", "key": procedure.key, "template": procedure.template}
