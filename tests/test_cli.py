@@ -13,7 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from persona_memory import Memory, Settings, __version__
+from persona_memory import Memory, PersonaCreate, Settings, __version__
 from persona_memory.interfaces.cli import app
 
 runner = CliRunner()
@@ -145,3 +145,40 @@ def test_loopback_detection(host: str, loopback: bool) -> None:
     from persona_memory.interfaces.cli import is_loopback
 
     assert is_loopback(host) is loopback
+
+
+def test_sessions_end_idle_and_purge_transcripts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from persona_memory.core.sessions import EntryCreate, SessionCreate
+    from persona_memory.core.transcripts import CallMetadata, Transcript
+
+    path = tmp_path / "sessions.db"
+    monkeypatch.setenv("PERSONA_MEMORY_EMBEDDER", "hash")
+    settings = Settings(database_url=str(path), embedder="hash")
+    with Memory(settings=settings) as memory:
+        memory.personas.create(PersonaCreate(id="brad", name="Brad"))
+        session = memory.sessions.start(SessionCreate(persona_id="brad", user_id="alice"))
+        memory.sessions.add_entries(session.id, [EntryCreate(content="Sarah took my report.")])
+        old = datetime(2020, 1, 1, tzinfo=UTC)
+        memory.transcripts.put(
+            Transcript(
+                call_id="old-call",
+                user_id="alice",
+                persona_id="brad",
+                call_metadata=CallMetadata(started_at=old, ended_at=old, duration_seconds=0),
+            )
+        )
+    # An hour is not over yet: nothing ends.
+    result = runner.invoke(app, ["sessions", "end-idle", "--database", str(path)])
+    assert result.exit_code == 0 and "ended 0 idle sessions" in result.stdout
+    result = runner.invoke(app, ["sessions", "end-idle", "-d", str(path), "--idle-minutes", "0"])
+    assert "ended 1 idle sessions" in result.stdout, result.output
+    result = runner.invoke(app, ["purge-transcripts", "--database", str(path)])
+    assert "purged 1 transcripts older than 365 days" in result.stdout, result.output
+    with Memory(settings=settings) as memory:
+        assert memory.sessions.get(session.id).status == "ended"
+        remaining = [t.call_id for t in memory.transcripts.list("alice")]
+        assert remaining == [session.id]  # the session's own, written when it ended

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,8 @@ app = typer.Typer(
 )
 bench_app = typer.Typer(help="Run benchmarks.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+sessions_app = typer.Typer(help="Working memory: live sessions.", no_args_is_help=True)
+app.add_typer(sessions_app, name="sessions")
 
 DatabaseOption = Annotated[
     str | None,
@@ -152,6 +155,52 @@ def copy(
         target_store.close()
     summary = ", ".join(f"{name} {count}" for name, count in copied.items() if count)
     typer.echo(f"copied {sum(copied.values())} rows ({summary}) to {target_store.url}")
+
+
+@sessions_app.command("end-idle")
+def sessions_end_idle(
+    database: DatabaseOption = None,
+    idle_minutes: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="End sessions idle this long; 0 ends every live one "
+            "[env: PERSONA_MEMORY_SESSION_IDLE_MINUTES, default: 60].",
+        ),
+    ] = None,
+) -> None:
+    """End (with flush: episode, transcript, stats) live sessions left idle; for cron."""
+    from persona_memory.memory import Memory
+
+    with Memory(settings=_settings(database)) as memory:
+        minutes = memory.settings.session_idle_minutes if idle_minutes is None else idle_minutes
+        ended = memory.sessions.end_idle(timedelta(minutes=minutes), limit=10_000)
+    typer.echo(f"ended {len(ended)} idle sessions")
+
+
+@app.command("purge-transcripts")
+def purge_transcripts(
+    database: DatabaseOption = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Delete transcripts of sessions that ended more than this many days ago "
+            "[env: PERSONA_MEMORY_TRANSCRIPT_RETENTION_DAYS, default: 365].",
+        ),
+    ] = None,
+) -> None:
+    """Delete transcripts older than the retention period."""
+    from persona_memory.core.base import utcnow
+    from persona_memory.memory import Memory
+
+    with Memory(settings=_settings(database)) as memory:
+        keep = memory.settings.transcript_retention_days if days is None else days
+        if keep == 0:
+            typer.echo("retention is 0 (keep forever): nothing purged")
+            return
+        removed = memory.transcripts.purge(utcnow() - timedelta(days=keep))
+    typer.echo(f"purged {removed} transcripts older than {keep} days")
 
 
 @bench_app.command("retrieval")
