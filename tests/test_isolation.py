@@ -1,7 +1,8 @@
 """Invariant 1: a read for (P, U) sees its relationship, P's scope and global —
-never (P', U) or (P, U'). A hypothesis state machine writes and erases at
-random and, after every step, checks every reader's view (listing, search,
-blocks, profile) through the SDK and through HTTP.
+never (P', U) or (P, U'). A hypothesis state machine writes, holds sessions and
+erases at random and, after every step, checks every reader's view (listing,
+search, blocks, profile, episodes, sessions, procedures, transcripts) through
+the SDK and through HTTP.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from persona_memory import Memory, PersonaCreate, PersonaMemoryError
+from persona_memory.core.procedures import ProcedurePut
+from persona_memory.core.sessions import EntryCreate, SessionCreate
 from tests.conftest import LiveServer
 
 PERSONAS = ["p1", "p2"]
@@ -34,6 +37,10 @@ class Client(Protocol):
     def listing(self, persona: str | None, user: str | None) -> list[dict[str, Any]]: ...
     def search(self, query: str, persona: str | None, user: str | None) -> list[dict[str, Any]]: ...
     def erase(self, user: str) -> None: ...
+    def talk(self, word: str, persona: str, user: str) -> tuple[str, str]: ...
+    def episodes(self, query: str, persona: str, user: str) -> list[dict[str, Any]] | None: ...
+    def session_owner(self, session_id: str) -> tuple[str, str] | None: ...
+    def procedures(self, persona: str, user: str) -> set[str] | None: ...
 
 
 class SdkClient:
@@ -60,6 +67,39 @@ class SdkClient:
     def note(self, word: str, persona: str, user: str) -> None:
         self.memory.blocks.append(persona, user, "human", word)
         self.memory.profiles.update(persona, user, "personal_info", {word: True})
+
+    def talk(self, word: str, persona: str, user: str) -> tuple[str, str]:
+        """A session about ``word``, ended into an episode, and a procedure keyed by it."""
+        session = self.memory.sessions.start(SessionCreate(persona_id=persona, user_id=user))
+        self.memory.sessions.add_entries(session.id, [EntryCreate(content=f"about {word}")])
+        episode = self.memory.sessions.end(session.id)
+        assert episode is not None
+        key = word.replace(" ", "_")
+        self.memory.procedures.put(persona, key, ProcedurePut(template=word), user_id=user)
+        return session.id, episode.memory_id
+
+    def episodes(self, query: str, persona: str, user: str) -> list[dict[str, Any]] | None:
+        try:
+            hits = self.memory.episodes.search(query, persona, user, limit=100)
+        except PersonaMemoryError as error:
+            assert error.status_code == 404
+            return None
+        return [hit.model_dump() for hit in hits]
+
+    def session_owner(self, session_id: str) -> tuple[str, str] | None:
+        try:
+            session = self.memory.sessions.get(session_id)
+        except PersonaMemoryError as error:
+            assert error.status_code == 404
+            return None
+        return session.persona_id, session.user_id
+
+    def procedures(self, persona: str, user: str) -> set[str] | None:
+        try:
+            return {p.key for p in self.memory.procedures.all(persona, user_id=user)}
+        except PersonaMemoryError as error:
+            assert error.status_code == 404
+            return None
 
     def notes(self, persona: str, user: str) -> tuple[list[str], set[str]] | None:
         try:
@@ -104,6 +144,42 @@ class HttpClient:
         patch = {"category": "personal_info", "data": {word: True}}
         assert self.http.patch(f"{base}/profile", json=patch).status_code == 200
 
+    def talk(self, word: str, persona: str, user: str) -> tuple[str, str]:
+        started = self.http.post("/v1/sessions", json={"persona_id": persona, "user_id": user})
+        assert started.status_code == 201, started.text
+        sid = started.json()["id"]
+        entry = self.http.post(f"/v1/sessions/{sid}/entries", json={"content": f"about {word}"})
+        assert entry.status_code == 201, entry.text
+        ended = self.http.post(f"/v1/sessions/{sid}/end", json={"flush": True})
+        assert ended.status_code == 200, ended.text
+        key = word.replace(" ", "_")
+        base = f"/v1/personas/{persona}/relationships/{user}"
+        put = self.http.put(f"{base}/procedures/{key}", json={"template": word})
+        assert put.status_code == 200, put.text
+        return sid, str(ended.json()["episode"]["memory_id"])
+
+    def episodes(self, query: str, persona: str, user: str) -> list[dict[str, Any]] | None:
+        params = {"q": query, "persona_id": persona, "user_id": user, "limit": 100}
+        response = self.http.get("/v1/episodes/search", params=params)
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        return list(response.json()["results"])
+
+    def session_owner(self, session_id: str) -> tuple[str, str] | None:
+        response = self.http.get(f"/v1/sessions/{session_id}")
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        return response.json()["persona_id"], response.json()["user_id"]
+
+    def procedures(self, persona: str, user: str) -> set[str] | None:
+        response = self.http.get(f"/v1/personas/{persona}/relationships/{user}/procedures")
+        if response.status_code == 404:
+            return None
+        assert response.status_code == 200, response.text
+        return {p["key"] for p in response.json()["procedures"]}
+
     def notes(self, persona: str, user: str) -> tuple[list[str], set[str]] | None:
         base = f"/v1/personas/{persona}/relationships/{user}"
         human = self.http.get(f"{base}/blocks/human")
@@ -127,6 +203,8 @@ def isolation_machine(memory: Memory, client: Client) -> type[RuleBasedStateMach
                 memory.personas.create(PersonaCreate(id=self.name(persona), name=persona))
             self.owner: dict[str, Owner] = {}  # memory id -> (persona, user), namespaced
             self.notes: dict[tuple[str, str], list[str]] = {}  # opened relationships
+            self.sessions: dict[str, tuple[str, str]] = {}  # session id -> relationship
+            self.words: dict[tuple[str, str], set[str]] = {}  # procedure keys per relationship
 
         def name(self, ident: str | None) -> str | None:
             return None if ident is None else f"{self.ns}{ident}"
@@ -142,12 +220,45 @@ def isolation_machine(memory: Memory, client: Client) -> type[RuleBasedStateMach
                 client.note(word, persona, user)
                 self.notes.setdefault((persona, user), []).append(word)
 
+        @rule(
+            persona=st.sampled_from(PERSONAS),
+            user=st.sampled_from(USERS),
+            word=st.sampled_from(WORDS),
+        )
+        def talk(self, persona: str, user: str, word: str) -> None:
+            key = (str(self.name(persona)), str(self.name(user)))
+            session_id, memory_id = client.talk(f"{word} {self.ns}", *key)
+            self.sessions[session_id] = key
+            self.owner[memory_id] = key
+            self.notes.setdefault(key, [])
+            self.words.setdefault(key, set()).add(f"{word} {self.ns}".replace(" ", "_"))
+
         @rule(user=st.sampled_from(USERS))
         def erase(self, user: str) -> None:
             name = self.name(user)
             self.owner = {i: o for i, o in self.owner.items() if o[1] != name}
             self.notes = {k: v for k, v in self.notes.items() if k[1] != name}
+            self.sessions = {s: k for s, k in self.sessions.items() if k[1] != name}
+            self.words = {k: v for k, v in self.words.items() if k[1] != name}
             client.erase(str(name))
+
+        @invariant()
+        def sessions_episodes_procedures_stay_in_their_relationship(self) -> None:
+            for persona, user in itertools.product(PERSONAS, USERS):
+                key = (str(self.name(persona)), str(self.name(user)))
+                hits = client.episodes(f"apple river {self.ns}", *key)
+                keys = client.procedures(*key)
+                stored = {t.call_id for t in memory.transcripts.list(key[1], key[0])}
+                mine = {s for s, k in self.sessions.items() if k == key}
+                if key not in self.notes:
+                    assert hits is None and keys is None and not stored, key
+                    continue
+                assert hits is not None and keys == self.words.get(key, set())
+                assert {h["session_id"] for h in hits} <= mine
+                assert all((h["persona_id"], h["user_id"]) == key for h in hits)
+                assert stored == mine
+            for session_id, key in self.sessions.items():
+                assert client.session_owner(session_id) == key
 
         @invariant()
         def every_reader_sees_exactly_its_scopes(self) -> None:
