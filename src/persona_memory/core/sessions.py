@@ -18,8 +18,7 @@ from pydantic import Field, field_validator
 
 from persona_memory.core.base import BoundedJSON, Model, UTCDatetime
 from persona_memory.core.errors import ConflictError, NotFoundError
-from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN
-from persona_memory.core.transcripts import SESSION_ID_PATTERN
+from persona_memory.core.ids import PERSONA_ID_PATTERN, SESSION_ID_PATTERN, USER_ID_PATTERN
 
 MAX_ENTRY_CHARS = 16_000
 MAX_TIMELINE_CHARS = 64

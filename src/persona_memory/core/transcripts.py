@@ -10,30 +10,19 @@ from __future__ import annotations
 
 import builtins
 import json
-import re
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from pydantic import Field, TypeAdapter, model_validator
 
 from persona_memory.core.base import MAX_NAME_CHARS, MAX_TAG_CHARS, Model, Tags, UTCDatetime
-from persona_memory.core.errors import InvalidInput
-from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN
+from persona_memory.core.ids import (
+    PERSONA_ID_PATTERN,
+    SESSION_ID_PATTERN,
+    USER_ID_PATTERN,
+)
 
-# Session ids become file names: no '/', no leading '.', so never '..' nor a hidden file.
-SESSION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
-_SESSION_ID = re.compile(SESSION_ID_PATTERN)
 _UTC = TypeAdapter(UTCDatetime)
-
-
-def check_session_id(value: str, field: str = "call_id") -> str:
-    if not _SESSION_ID.fullmatch(value):
-        raise InvalidInput(
-            f"{field} {value!r} is not a valid session id: use 1-128 letters, digits or "
-            "'_.:-', starting with a letter or digit",
-            field=field,
-        )
-    return value
 
 
 def as_utc(value: datetime) -> datetime:

@@ -13,8 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 from persona_memory.core.errors import InvalidInput
-from persona_memory.core.ids import check_persona_id, check_user_id
-from persona_memory.core.transcripts import Transcript, as_utc, check_session_id, ended_at_of
+from persona_memory.core.ids import check_persona_id, check_session_id, check_user_id
+from persona_memory.core.transcripts import Transcript, as_utc, ended_at_of
 
 logger = logging.getLogger("persona_memory.transcripts")
 
@@ -106,7 +106,7 @@ class FolderTranscriptStore:
     def _path(self, user_id: str, persona_id: str, call_id: str) -> Path:
         check_user_id(user_id)
         check_persona_id(persona_id)
-        check_session_id(call_id)
+        check_session_id(call_id, field="call_id")
         return self._inside(self._dir / user_id / persona_id / f"{call_id}.json")
 
     def _user_dir(self, user_id: str) -> Path:
