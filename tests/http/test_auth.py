@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from persona_memory import Memory, PersonaCreate, Settings
+from persona_memory.core.sessions import EntryCreate, SessionCreate
 from persona_memory.interfaces.http import create_app
 from tests.conftest import LiveServer
 
@@ -34,6 +35,8 @@ class World:
         self.alice_token = memory.tokens.issue("alice").token
         self.bob_token = memory.tokens.issue("bob").token
         self.spare_token = memory.tokens.issue("alice").id
+        session = memory.sessions.start(SessionCreate(persona_id="brad", user_id="alice"))
+        entry = memory.sessions.add_entries(session.id, [EntryCreate(content=SECRET)])[0]
         self.params = {
             "persona_id": "brad",
             "user_id": "alice",
@@ -43,6 +46,9 @@ class World:
             "handle": "qsr_real_estate",
             "token_id": self.spare_token,
             "name": "list_available_personas",
+            "session_id": session.id,
+            "entry_id": str(entry.id),
+            "key": "greeting",
         }
 
     def overrides(self, method: str, path: str) -> dict[str, str]:
