@@ -86,5 +86,16 @@ class Settings(BaseSettings):
         description="A live session idle this long is ended with flush by "
         "`persona-memory sessions end-idle`.",
     )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint (e.g. `http://localhost:11434/v1` for Ollama) "
+        "for session summaries; unset: offline extractive summaries.",
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Chat model name at that endpoint.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Bearer key for the endpoint.")
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, description="Per-request timeout.")
+    llm_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries on a transport error, 429 or 5xx."
+    )
     host: str = Field(default="127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")

@@ -20,6 +20,7 @@ from typing import Any
 from persona_memory.config import Settings, transcripts_root
 from persona_memory.core.block_service import BlockService
 from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.digests import Summarizer
 from persona_memory.core.episode_service import EpisodeService
 from persona_memory.core.memories import (
     MemoryCreate,
@@ -40,8 +41,9 @@ from persona_memory.core.session_service import SessionService
 from persona_memory.core.token_service import TokenService
 from persona_memory.core.user_persona_service import UserPersonaService
 from persona_memory.core.user_service import UserService
-from persona_memory.providers.registry import embedder_from_settings
+from persona_memory.providers.registry import embedder_from_settings, llm_from_settings
 from persona_memory.providers.summarizers.extractive import ExtractiveSummarizer
+from persona_memory.providers.summarizers.llm import LLMSummarizer
 from persona_memory.retrieval import HybridSearcher
 from persona_memory.storage import open_store
 from persona_memory.storage.transcripts import FolderTranscriptStore
@@ -77,9 +79,11 @@ class Memory:
         self.tokens = TokenService(self.store)
         self.tools = default_registry
         self.searcher = HybridSearcher(self.store, self.embedder, rrf_k=self.settings.rrf_k)
-        self.sessions = SessionService(
-            self.store, self.embedder, ExtractiveSummarizer(), self.transcripts
-        )
+        self.llm = llm_from_settings(self.settings)
+        self.summarizer: Summarizer = ExtractiveSummarizer()
+        if self.llm is not None:
+            self.summarizer = LLMSummarizer(self.llm, fallback=self.summarizer)
+        self.sessions = SessionService(self.store, self.embedder, self.summarizer, self.transcripts)
         self.episodes = EpisodeService(self.store, self.searcher)
         self.procedures = ProcedureService(self.store)
 
@@ -134,6 +138,8 @@ class Memory:
         return self.tools.invoke(self, name, arguments, context or ToolContext())
 
     def close(self) -> None:
+        if self.llm is not None:
+            self.llm.close()
         self.searcher.close()
         self.store.close()
 

@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from persona_memory.core.blocks import Block
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from persona_memory.core.users import User
 
 Vectors = npt.NDArray[np.float32]
+M = TypeVar("M", bound=BaseModel)
 
 
 @runtime_checkable
@@ -68,6 +70,24 @@ class Hit:
 
     memory_id: str
     score: float
+
+
+class LLMUnavailable(Exception):
+    """The model endpoint could not be reached or kept failing."""
+
+
+class LLMOutputInvalid(Exception):
+    """The model's answer was not the JSON asked for, even after one retry."""
+
+
+class LLM(Protocol):
+    """A chat model that answers in JSON (``providers.llms``)."""
+
+    def complete_json(self, messages: Sequence[dict[str, str]], answer: type[M]) -> M:
+        """Raises LLMUnavailable or LLMOutputInvalid; callers fall back on heuristics."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class Searcher(Protocol):

@@ -11,7 +11,7 @@ from typing import Any
 
 from persona_memory.config import Settings
 from persona_memory.core.errors import InvalidInput
-from persona_memory.core.ports import Embedder
+from persona_memory.core.ports import LLM, Embedder
 
 EMBEDDERS: dict[str, str] = {
     "sentence-transformers": (
@@ -36,3 +36,19 @@ def embedder_from_settings(settings: Settings) -> Embedder:
     if settings.embedder == "sentence-transformers":
         return load_embedder(settings.embedder, model=settings.embedding_model)
     return load_embedder(settings.embedder)
+
+
+def llm_from_settings(settings: Settings) -> LLM | None:
+    """The configured chat model, or None (offline heuristics) without a base URL."""
+    if settings.llm_base_url is None:
+        return None
+    from persona_memory.providers.llms.openai_compatible import OpenAICompatibleLLM
+
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return OpenAICompatibleLLM(
+        settings.llm_base_url,
+        settings.llm_model,
+        api_key=key,
+        timeout=settings.llm_timeout_seconds,
+        retries=settings.llm_retries,
+    )

@@ -62,10 +62,17 @@ def create_app(memory: Memory) -> FastAPI:
 
     @app.get("/healthz", tags=["health"])
     def healthz(memory: MemoryDep) -> dict[str, Any]:
+        summarizer = memory.summarizer
         return {
             "status": "ok",
             "version": __version__,
             "embedding_model": memory.embedder.model_name,
+            "llm": {
+                "configured": memory.llm is not None,
+                "model": memory.settings.llm_model if memory.llm is not None else None,
+                # Sessions summarised offline because the endpoint failed.
+                "fallbacks": getattr(summarizer, "fallbacks", 0),
+            },
         }
 
     # FastAPI's documented way to extend the schema: replace app.openapi.
