@@ -248,27 +248,23 @@ def deep(levels: int, open_: str = '{"a":', close: str = "}") -> str:
     return open_ * levels + "1" + close * levels
 
 
-# Raw JSON text, put where a value goes.
+# Raw JSON text, put where a value goes: one of each kind (a second member of a
+# kind, like -Infinity beside Infinity, found nothing the first did not, and
+# each value costs ~150 requests per backend).
 HOSTILE_JSON = {
     "null": "null",
     "true": "true",
-    "zero": "0",
     "negative": "-1",
-    "fraction": "0.5",
     "int64_plus_1": "9223372036854775808",
-    "int64_minus_2": "-9223372036854775810",
     "uint64_plus_1": "18446744073709551616",
     "e308": "1e308",
     "e400": "1e400",
-    "tiny": "1e-400",
     "nan": "NaN",
     "infinity": "Infinity",
-    "minus_infinity": "-Infinity",
     "epoch_far": "253402300800000",
     "empty": '""',
     "blank": '"   "',
     "surrogate": '"\\ud800"',
-    "reversed_pair": '"\\udfff\\ud800"',
     "nul": '"a\\u0000b"',
     "controls": '"\\u202e\\u0007\\u001b[31m"',
     "huge_string": '"' + "x" * 300_000 + '"',
@@ -277,7 +273,6 @@ HOSTILE_JSON = {
     "date_year_10000": '"10000-01-01T00:00:00Z"',
     "date_invalid": '"2024-02-30T00:00:00Z"',
     "empty_list": "[]",
-    "list_of_null": "[null]",
     "long_list": "[" + ",".join(['"t"'] * 20_000) + "]",
     "empty_object": "{}",
     "surrogate_key": '{"\\ud800": 1}',

@@ -2,7 +2,7 @@
 schema, valid and invalid, sent to a real server on each backend, and every answer
 checked against the schema: no 5xx, only documented statuses, documented bodies.
 
-``make test`` runs a few examples per operation; ``make fuzz`` runs many
+``make test`` runs 5 examples per operation and mode; ``make fuzz`` runs many
 (``PERSONA_MEMORY_FUZZ_EXAMPLES``). Positive data acceptance is not checked: some
 refusals cannot be written in a JSON Schema (a block's ``old_content`` must occur
 in it, a profile category must be declared by the persona, no NUL in text).
@@ -30,7 +30,7 @@ from persona_memory import Memory, PersonaCreate, Settings, UserCreate
 from tests.conftest import LiveServer
 
 ADMIN_KEY = "k" * 32
-EXAMPLES = int(os.environ.get("PERSONA_MEMORY_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("PERSONA_MEMORY_FUZZ_EXAMPLES", "5"))
 
 
 @dataclass
