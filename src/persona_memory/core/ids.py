@@ -23,34 +23,38 @@ _USER_ID = re.compile(USER_ID_PATTERN)
 _SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
 
-def check_persona_id(value: str, field: str = "persona_id") -> str:
-    if not _PERSONA_ID.fullmatch(value):
-        raise InvalidInput(
-            f"{field} {value!r} is not a valid slug: use 1-64 lowercase letters, digits, "
-            "'-' or '_', starting with a letter or digit",
-            field=field,
-        )
+def _check(rule: re.Pattern[str], value: str, field: str, what: str) -> str:
+    if not rule.fullmatch(value):
+        raise InvalidInput(f"{field} {value!r} is not {what}", field=field)
     return value
+
+
+def check_persona_id(value: str, field: str = "persona_id") -> str:
+    return _check(
+        _PERSONA_ID,
+        value,
+        field,
+        "a valid slug: use 1-64 lowercase letters, digits, '-' or '_', "
+        "starting with a letter or digit",
+    )
 
 
 def check_user_id(value: str, field: str = "user_id") -> str:
-    if not _USER_ID.fullmatch(value):
-        raise InvalidInput(
-            f"{field} {value!r} is not a valid user id: use 1-128 letters, digits or "
-            "'_.@:+-', starting with a letter or digit",
-            field=field,
-        )
-    return value
+    return _check(
+        _USER_ID,
+        value,
+        field,
+        "a valid user id: use 1-128 letters, digits or '_.@:+-', starting with a letter or digit",
+    )
 
 
 def check_session_id(value: str, field: str = "session_id") -> str:
-    if not _SESSION_ID.fullmatch(value):
-        raise InvalidInput(
-            f"{field} {value!r} is not a valid session id: use 1-128 letters, digits or "
-            "'_.:-', starting with a letter or digit",
-            field=field,
-        )
-    return value
+    return _check(
+        _SESSION_ID,
+        value,
+        field,
+        "a valid session id: use 1-128 letters, digits or '_.:-', starting with a letter or digit",
+    )
 
 
 def new_memory_id() -> str:

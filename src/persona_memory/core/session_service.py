@@ -175,9 +175,7 @@ class SessionService:
 
     def _archive(self, session_id: str, caller: Caller) -> _Archive | None:
         with self._store.read() as tx:
-            session = _visible(tx, session_id, caller)
-            if session.status is SessionStatus.ENDED:
-                raise SessionEnded(session_id)
+            session = _live(tx, session_id, caller, lock=False)  # a read snapshot
             relationship = require_relationship(tx, session.persona_id, session.user_id)
             entries = tx.list_entries(session_id)
         if not relationship.memory_config.remember_past_conversations or not entries:
@@ -236,20 +234,17 @@ class SessionService:
         return episode
 
 
-def _visible(tx: Transaction, session_id: str, caller: Caller) -> Session:
-    session = tx.get_session(session_id)
+def _visible(tx: Transaction, session_id: str, caller: Caller, *, lock: bool = False) -> Session:
+    session = tx.get_session(session_id, for_update=lock)
     if session is None:
         raise SessionNotFound(session_id)
     caller.check_relationship(session.persona_id, session.user_id)
     return session
 
 
-def _live(tx: Transaction, session_id: str, caller: Caller) -> Session:
-    """The session, locked for this transaction; 409 if it has ended."""
-    session = tx.get_session(session_id, for_update=True)
-    if session is None:
-        raise SessionNotFound(session_id)
-    caller.check_relationship(session.persona_id, session.user_id)
+def _live(tx: Transaction, session_id: str, caller: Caller, *, lock: bool = True) -> Session:
+    """The session, locked for this transaction (unless read-only); 409 if it has ended."""
+    session = _visible(tx, session_id, caller, lock=lock)
     if session.status is SessionStatus.ENDED:
         raise SessionEnded(session_id)
     return session

@@ -194,8 +194,8 @@ def purge_transcripts(
     from persona_memory.core.base import utcnow
     from persona_memory.memory import Memory
 
-    with Memory(settings=_settings(database)) as memory:
-        keep = memory.settings.transcript_retention_days if days is None else days
+    with Memory(settings=_settings(database, transcript_retention_days=days)) as memory:
+        keep = memory.settings.transcript_retention_days
         if keep == 0:
             typer.echo("retention is 0 (keep forever): nothing purged")
             return

@@ -74,7 +74,7 @@ def what_persona_knows(
 ) -> PersonaMemoryOfMe:
     """ "What does Brad know about me": the profile, the facts and the private blocks."""
     user_id = caller.own_user()
-    memory.relationships.get(persona_id, user_id, caller=caller)
+    relationship = memory.relationships.get(persona_id, user_id, caller=caller)
     facts = memory.memories.all(
         persona_id=persona_id,
         user_id=user_id,
@@ -88,16 +88,14 @@ def what_persona_knows(
         if block.owner is BlockOwner.RELATIONSHIP
     ]
     profile = with_etag(response, memory.profiles.get(persona_id, user_id, caller=caller))
-    depth = memory.relationships.get(persona_id, user_id, caller=caller).memory_config
-    episodes = memory.episodes.recent(
-        persona_id, user_id, limit=max(depth.auto_recall_depth, 1), caller=caller
-    )
+    depth = relationship.memory_config.auto_recall_depth
+    episodes = memory.episodes.recent(persona_id, user_id, limit=depth, caller=caller)
     return PersonaMemoryOfMe(
         persona_id=persona_id,
         profile=profile,
         facts=facts,
         blocks=blocks,
-        recent_episodes=episodes[: depth.auto_recall_depth],
+        recent_episodes=episodes,
     )
 
 
