@@ -18,6 +18,7 @@ EMBEDDERS: dict[str, str] = {
         "persona_memory.providers.embedders.sentence_transformers:SentenceTransformerEmbedder"
     ),
     "hash": "persona_memory.providers.embedders.hashing:HashingEmbedder",
+    "openai": "persona_memory.providers.embedders.openai_compatible:OpenAICompatibleEmbedder",
 }
 
 
@@ -35,7 +36,32 @@ def load_embedder(name: str, **options: Any) -> Embedder:
 def embedder_from_settings(settings: Settings) -> Embedder:
     if settings.embedder == "sentence-transformers":
         return load_embedder(settings.embedder, model=settings.embedding_model)
+    if settings.embedder == "openai":
+        return load_embedder(settings.embedder, **_openai_embedder_options(settings))
     return load_embedder(settings.embedder)
+
+
+def _openai_embedder_options(settings: Settings) -> dict[str, Any]:
+    """The embedding endpoint, else the LLM's. The LLM's key goes only to the LLM's
+    endpoint: a separate embedding endpoint never receives it."""
+    base_url = settings.embedding_base_url or settings.llm_base_url
+    if not base_url:
+        raise InvalidInput(
+            "the 'openai' embedder needs an endpoint: set PERSONA_MEMORY_EMBEDDING_BASE_URL "
+            "(e.g. http://localhost:11434/v1 for Ollama) or PERSONA_MEMORY_LLM_BASE_URL",
+            field="embedding_base_url",
+        )
+    key = settings.embedding_api_key
+    if key is None and base_url == settings.llm_base_url:
+        key = settings.llm_api_key
+    return {
+        "base_url": base_url,
+        "model": settings.embedding_model,
+        "api_key": key.get_secret_value() if key else None,
+        "timeout": settings.llm_timeout_seconds,
+        "retries": settings.llm_retries,
+        "dimension": settings.embedding_dimensions,
+    }
 
 
 def llm_from_settings(settings: Settings) -> LLM | None:
