@@ -1,0 +1,1 @@
+"""Fact extractors: turn a conversation's user turns into candidate facts (learning)."""
