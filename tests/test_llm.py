@@ -101,11 +101,10 @@ def _memory(database_url: str, tmp_path: Path, url: str) -> Memory:
     return memory
 
 
-def _end_a_session(memory: Memory) -> str:
+def _end_a_session(memory: Memory, *lines: str) -> str:
     session = memory.sessions.start(SessionCreate(persona_id="brad", user_id="alice"))
-    memory.sessions.add_entries(
-        session.id, [EntryCreate(content="My coworker Sarah took credit for my report.")]
-    )
+    lines = lines or ("My coworker Sarah took credit for my report.",)
+    memory.sessions.add_entries(session.id, [EntryCreate(content=line) for line in lines])
     episode = memory.sessions.end(session.id)
     assert episode is not None
     return episode.summary
@@ -128,7 +127,64 @@ def test_with_the_server_down_the_session_still_ends_offline(
     url = fake.url
     fake.stop()
     with _memory(database_url, tmp_path, url) as memory, LiveServer(memory) as live:
-        summary = _end_a_session(memory)
+        summary = _end_a_session(
+            memory, "My coworker Sarah took credit for my report.", "I love rock climbing."
+        )
         assert "Sarah" in summary  # the extractive summary
+        # ... and the heuristic facts
+        offline = [f.text for f in memory.learning.facts("brad", "alice")]
+        assert "User loves rock climbing" in offline
         health = httpx.get(f"{live.url}/healthz").json()
-        assert health["llm"] == {"configured": True, "model": "gpt-4o-mini", "fallbacks": 1}
+        # One fallback for the summary, one for the facts.
+        assert health["llm"] == {"configured": True, "model": "gpt-4o-mini", "fallbacks": 2}
+
+
+FACTS = {
+    "facts": [
+        {
+            "text": "Alice's coworker Sarah took credit for her report",
+            "category": "storyline",
+            "entities": ["Sarah"],
+            "importance": 7,
+            "topic": "sarah_credit",
+            "status": "in_progress",
+            "slot": "storyline:sarah_credit",
+            "turns": [0, 99],
+        },
+        {
+            "text": "Alice works at Initech",
+            "category": "work",
+            "importance": 8,
+            "slot": "employer",
+            "value": "Initech",
+            "turns": [0],
+        },
+    ]
+}
+
+
+def test_the_models_facts_are_what_get_stored_after_a_repair_and_a_retry(
+    fake: FakeOpenAI, database_url: str, tmp_path: Path
+) -> None:
+    fake.script.extend(
+        [
+            json.dumps(DIGEST),
+            # Facts: a wrong shape first (importance out of range), then an
+            # answer in prose with single quotes, which is repaired.
+            json.dumps({"facts": [{"text": "x", "category": "work", "importance": 99}]}),
+            "Here you go: " + str(FACTS) + " Anything else?",
+        ]
+    )
+    with _memory(database_url, tmp_path, fake.url) as memory:
+        _end_a_session(memory, "My coworker Sarah took credit for my report. I work at Initech.")
+        facts = memory.learning.facts("brad", "alice")
+        assert sorted(f.text for f in facts) == [
+            "Alice works at Initech",
+            "Alice's coworker Sarah took credit for her report",
+        ]
+        storyline = next(f for f in facts if f.category == "storyline")
+        assert storyline.metadata["status"] == "in_progress"
+        assert storyline.metadata["topic"] == "sarah_credit"
+        assert len(storyline.metadata["entry_ids"]) == 1  # turn 99 does not exist
+        assert "could not be used" in fake.requests[-1]["messages"][-1]["content"]
+        assert memory.extractor.fallbacks == 0  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,11 +40,29 @@ class Settings(BaseSettings):
     )
     embedder: str = Field(
         default="sentence-transformers",
-        description="Embedding provider: 'sentence-transformers' (local) or 'hash'.",
+        description="Embedding provider: 'sentence-transformers' (local), 'openai' (any "
+        "OpenAI-compatible /v1/embeddings endpoint) or 'hash'.",
     )
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2",
-        description="Model name for the sentence-transformers embedder.",
+        description="Model name for the sentence-transformers embedder, or the model sent to "
+        "the endpoint by the openai embedder.",
+    )
+    embedding_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint (e.g. `http://localhost:11434/v1` for Ollama) "
+        "for the 'openai' embedder; unset: `llm_base_url`.",
+    )
+    embedding_api_key: SecretStr | None = Field(
+        default=None,
+        description="Bearer key for the embedding endpoint; unset: `llm_api_key`, but only "
+        "when the embedder uses the LLM's endpoint.",
+    )
+    embedding_dimensions: int | None = Field(
+        default=None,
+        ge=1,
+        description="Dimension the 'openai' embedder's vectors must have; unset: learned "
+        "from the endpoint's first answer.",
     )
     rrf_k: int = Field(
         default=5,
@@ -96,6 +115,36 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=30.0, gt=0, description="Per-request timeout.")
     llm_retries: int = Field(
         default=2, ge=0, le=10, description="Retries on a transport error, 429 or 5xx."
+    )
+    learning: Literal["inline", "worker"] = Field(
+        default="inline",
+        description="Where learning from an ended session runs: `inline` (before the end "
+        "call returns) or `worker` (a `persona-memory worker` process; the end call "
+        "only queues the job).",
+    )
+    min_fact_importance: int = Field(
+        default=4,
+        ge=1,
+        le=10,
+        description="Extracted facts scored below this stay in the episode only "
+        "(long-term vs just episodic).",
+    )
+    semantic_half_life_days: float = Field(
+        default=180.0, gt=0, description="Half-life of a fact's effective importance."
+    )
+    episodic_half_life_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Half-life of an episode's or storyline's effective importance.",
+    )
+    job_lease_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="How long a worker holds a job; a job whose worker died is "
+        "taken again after it.",
+    )
+    worker_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often an idle worker looks for jobs."
     )
     host: str = Field(default="127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")

@@ -5,7 +5,7 @@ the rules, and the searcher. Each service is reachable as an attribute
 (``memory.personas``, ``memory.users``, ``memory.relationships``,
 ``memory.memories``, ``memory.blocks``, ``memory.user_personas``,
 ``memory.profiles``, ``memory.tokens``, ``memory.sessions``, ``memory.episodes``,
-``memory.procedures``, ``memory.tools``); the most common
+``memory.procedures``, ``memory.learning``, ``memory.tools``); the most common
 calls also have shortcuts (``memory.add``, ``memory.add_many``,
 ``memory.search``).
 """
@@ -20,8 +20,11 @@ from typing import Any
 from persona_memory.config import Settings, transcripts_root
 from persona_memory.core.block_service import BlockService
 from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.decay import Decay
 from persona_memory.core.digests import Summarizer
 from persona_memory.core.episode_service import EpisodeService
+from persona_memory.core.learning import Extractor
+from persona_memory.core.learning_service import LearningService
 from persona_memory.core.memories import (
     MemoryCreate,
     MemoryRecord,
@@ -41,6 +44,8 @@ from persona_memory.core.session_service import SessionService
 from persona_memory.core.token_service import TokenService
 from persona_memory.core.user_persona_service import UserPersonaService
 from persona_memory.core.user_service import UserService
+from persona_memory.providers.extractors.heuristic import HeuristicExtractor
+from persona_memory.providers.extractors.llm import LLMExtractor
 from persona_memory.providers.registry import embedder_from_settings, llm_from_settings
 from persona_memory.providers.summarizers.extractive import ExtractiveSummarizer
 from persona_memory.providers.summarizers.llm import LLMSummarizer
@@ -67,6 +72,7 @@ class Memory:
         self.store = store or open_store(
             database or self.settings.database_url, vector_cache_mb=self.settings.vector_cache_mb
         )
+        self._owns_embedder = embedder is None
         self.embedder = embedder or embedder_from_settings(self.settings)
         self.transcripts = FolderTranscriptStore(transcripts_root(self.settings, self.store.url))
         self.personas = PersonaService(self.store, self.transcripts)
@@ -78,12 +84,30 @@ class Memory:
         self.profiles = ProfileService(self.store)
         self.tokens = TokenService(self.store)
         self.tools = default_registry
-        self.searcher = HybridSearcher(self.store, self.embedder, rrf_k=self.settings.rrf_k)
+        self.decay = Decay(
+            self.settings.semantic_half_life_days, self.settings.episodic_half_life_days
+        )
+        self.searcher = HybridSearcher(
+            self.store, self.embedder, rrf_k=self.settings.rrf_k, decay=self.decay
+        )
         self.llm = llm_from_settings(self.settings)
         self.summarizer: Summarizer = ExtractiveSummarizer()
+        self.extractor: Extractor = HeuristicExtractor()
         if self.llm is not None:
             self.summarizer = LLMSummarizer(self.llm, fallback=self.summarizer)
-        self.sessions = SessionService(self.store, self.embedder, self.summarizer, self.transcripts)
+            self.extractor = LLMExtractor(self.llm, fallback=self.extractor)
+        self.learning = LearningService(
+            self.store,
+            self.embedder,
+            self.searcher,
+            self.summarizer,
+            self.extractor,
+            self.transcripts,
+            min_importance=self.settings.min_fact_importance,
+            decay=self.decay,
+        )
+        inline = self.learning if self.settings.learning == "inline" else None
+        self.sessions = SessionService(self.store, self.summarizer, inline)
         self.episodes = EpisodeService(self.store, self.searcher)
         self.procedures = ProcedureService(self.store)
 
@@ -129,6 +153,7 @@ class Memory:
             caller.check_user(request.user_id)
         scoped = memory_query(request.persona_id, request.user_id, request.filters)
         hits = self.searcher.search(request.query, scoped, limit=request.limit, mode=request.mode)
+        self.memories.reinforce_retrieved(hits)
         return SearchResults(results=hits)
 
     def invoke_tool(
@@ -141,6 +166,9 @@ class Memory:
         if self.llm is not None:
             self.llm.close()
         self.searcher.close()
+        close_embedder = getattr(self.embedder, "close", None)
+        if self._owns_embedder and close_embedder is not None:
+            close_embedder()  # an HTTP client; one given to us may be shared
         self.store.close()
 
     def __enter__(self) -> Memory:

@@ -70,6 +70,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/memories"): {"text": "x"},
     ("PATCH", "/v1/memories/{memory_id}"): {"importance": 6},
     ("POST", "/v1/memories/search"): {"query": "allergy", "persona_id": "brad", "user_id": "alice"},
+    ("POST", "/v1/memories/ingest"): {
+        "persona_id": "brad",
+        "user_id": "alice",
+        "messages": [{"role": "user", "content": "I love tea."}],
+    },
     ("PUT", "/v1/personas/{persona_id}/relationships/{user_id}/blocks/{label}"): {"value": "x"},
     ("POST", "/v1/personas/{persona_id}/relationships/{user_id}/blocks/{label}/append"): {
         "content": "x"

@@ -77,6 +77,7 @@ SEARCH = {
         "created_before": "2100-01-01T00:00:00Z",
         "valid_at": "2025-01-01T00:00:00Z",
         "min_importance": 1,
+        "include_expired": False,
     },
 }
 PERSONA_FIELDS = {
@@ -146,9 +147,17 @@ BASELINES: dict[str, Call] = {
             "tag": "drinks",
             "limit": "5",
             "offset": "0",
+            "include_expired": "true",
         }
     ),
     "POST /v1/memories/batch": Call({"memories": [MEMORY_FIELDS]}),
+    "POST /v1/memories/ingest": Call(
+        {
+            "persona_id": "sage",
+            "user_id": "alice",
+            "messages": [{"role": "user", "content": "I love green tea.", "name": "Alice"}],
+        }
+    ),
     "POST /v1/memories/search": Call(SEARCH),
     "GET /v1/memories/{memory_id}": Call(),
     "PATCH /v1/memories/{memory_id}": Call(

@@ -28,13 +28,16 @@ class Turn:
 
     ``role`` is who spoke: "user", "assistant" or a persona id such as "brad".
     ``timeline`` names the thread the entry belongs to ("main", "technical",
-    "planning", ...); one session may interleave several.
+    "planning", ...); one session may interleave several. ``name`` is the
+    speaker's name when known (a raw conversation may carry it): extracted
+    facts then say "Caroline loves..." rather than "User loves...".
     """
 
     role: str
     content: str
     timeline: str = "main"
     created_at: datetime | None = None
+    name: str | None = None
 
 
 class SessionDigest(Model):

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, StrictInt, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from persona_memory.core.base import (
     MAX_QUERY_CHARS,
@@ -21,6 +21,7 @@ from persona_memory.core.base import (
     Tags,
     UTCDatetime,
     refuse_nulls,
+    utcnow,
 )
 from persona_memory.core.errors import InvalidInput, NotFoundError, TextTooLong
 from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN, new_memory_id
@@ -92,6 +93,14 @@ class MemoryRecord(Model):
     updated_at: datetime
     valid_from: UTCDatetime | None = None
     valid_to: UTCDatetime | None = None
+    reinforced_at: UTCDatetime | None = Field(
+        default=None, description="last re-mentioned or retrieved; decay restarts from it"
+    )
+    reinforcements: int = Field(default=0, description="how often it was re-mentioned or retrieved")
+    supersedes: str | None = Field(default=None, description="the fact this one replaced")
+    superseded_by: str | None = Field(
+        default=None, description="the fact that replaced this one (which closed valid_to)"
+    )
 
     @property
     def owner(self) -> Scope:
@@ -101,6 +110,7 @@ class MemoryRecord(Model):
 class HistoryEvent(StrEnum):
     ADD = "ADD"
     UPDATE = "UPDATE"
+    SUPERSEDE = "SUPERSEDE"
     DELETE = "DELETE"
 
 
@@ -137,6 +147,10 @@ class SearchFilters(Model):
         default=None, description="only memories valid at this instant (valid_from/valid_to)"
     )
     min_importance: StrictInt | None = Field(default=None, ge=1, le=10)
+    include_expired: StrictBool = Field(
+        default=False,
+        description="also memories whose valid_to has passed (e.g. superseded facts)",
+    )
 
 
 class SearchRequest(Model):
@@ -169,6 +183,9 @@ class MemoryQuery:
     created_before: datetime | None = None
     valid_at: datetime | None = None
     min_importance: int | None = None
+    # Memories whose valid_to is at or before this instant are left out (None:
+    # keep them). Not a "filter": it narrows nothing the indexes must know of.
+    current_at: datetime | None = None
 
     @property
     def filtered(self) -> bool:
@@ -202,6 +219,7 @@ def memory_query(
         created_before=filters.created_before,
         valid_at=filters.valid_at,
         min_importance=filters.min_importance,
+        current_at=None if filters.include_expired else utcnow(),
     )
 
 

@@ -8,9 +8,11 @@ transaction, so an operation happens whole or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from persona_memory.core.base import utcnow
 from persona_memory.core.caller import ADMIN, Caller, Role
+from persona_memory.core.decay import RETRIEVAL_REINFORCEMENT_GAP_SECONDS
 from persona_memory.core.errors import Forbidden
 from persona_memory.core.memories import (
     MemoryCreate,
@@ -78,6 +80,17 @@ class MemoryService:
     def delete(self, memory_id: str, *, caller: Caller = ADMIN) -> None:
         with self._store.transaction() as tx:
             tx.delete_memory(_own(tx, memory_id, caller, for_update=True))
+
+    def reinforce_retrieved(self, records: Sequence[MemoryRecord]) -> int:
+        """Retrieval reinforces (core/decay.py), at most once an hour per memory:
+        the write is skipped when every hit was reinforced recently."""
+        now = utcnow()
+        since = now - timedelta(seconds=RETRIEVAL_REINFORCEMENT_GAP_SECONDS)
+        stale = [r.id for r in records if (r.reinforced_at or r.created_at) < since]
+        if not stale:
+            return 0
+        with self._store.transaction() as tx:
+            return tx.reinforce_memories(stale, now, unless_since=since)
 
     def reindex(self, batch_size: int = 256, progress: Progress | None = None) -> int:
         """Re-embed every memory whose vector is missing or from another model."""

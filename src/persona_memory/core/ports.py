@@ -24,7 +24,9 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from persona_memory.core.blocks import Block
     from persona_memory.core.episodes import Episode
+    from persona_memory.core.jobs import Job, JobStatus
     from persona_memory.core.memories import (
+        HistoryEvent,
         MemoryHistoryEntry,
         MemoryQuery,
         MemoryRecord,
@@ -95,6 +97,12 @@ class Searcher(Protocol):
 
     def search(self, text: str, query: MemoryQuery, *, limit: int = 10) -> list[SearchHit]: ...
 
+    def search_embedded(
+        self, text: str, vector: Vectors | None, query: MemoryQuery, *, limit: int = 10
+    ) -> list[SearchHit]:
+        """The same, with the query's vector already computed (None: text only)."""
+        ...
+
 
 class PersonaRows(Protocol):
     def insert_persona(self, persona: Persona) -> bool:
@@ -148,9 +156,20 @@ class MemoryRows(Protocol):
         self, query: MemoryQuery, *, limit: int = 100, offset: int = 0
     ) -> list[MemoryRecord]: ...
     def update_memory(
-        self, old: MemoryRecord, new: MemoryRecord, embedding: Embedding | None
+        self,
+        old: MemoryRecord,
+        new: MemoryRecord,
+        embedding: Embedding | None,
+        event: HistoryEvent = ...,
     ) -> None:
-        """Write ``new`` over ``old`` (same id), with UPDATE history."""
+        """Write ``new`` over ``old`` (same id), with history ``event`` (UPDATE)."""
+        ...
+
+    def reinforce_memories(
+        self, memory_ids: Sequence[str], now: datetime, *, unless_since: datetime | None = None
+    ) -> int:
+        """Mark them re-mentioned or retrieved at ``now`` (no history: nothing in
+        them changed); skip those reinforced since ``unless_since``. How many."""
         ...
 
     def delete_memory(self, record: MemoryRecord) -> None:
@@ -283,6 +302,22 @@ class ProcedureRows(Protocol):
     def delete_procedure(self, persona_id: str, user_id: str | None, key: str) -> bool: ...
 
 
+class JobRows(Protocol):
+    def enqueue_job(self, kind: str, session_id: str, user_id: str, now: datetime) -> int:
+        """The id of the pending job (an existing one for the same kind and session)."""
+        ...
+
+    def get_job(self, job_id: int, *, for_update: bool = False) -> Job | None: ...
+    def next_job(self, now: datetime) -> Job | None:
+        """The oldest claimable job, locked for this transaction (skipping jobs
+        other transactions hold, where the backend can)."""
+        ...
+
+    def update_job(self, job: Job) -> None: ...
+    def user_jobs(self, user_id: str) -> list[Job]: ...
+    def count_jobs(self, status: JobStatus) -> int: ...
+
+
 class Transaction(
     PersonaRows,
     UserRows,
@@ -293,6 +328,7 @@ class Transaction(
     TokenRows,
     SessionRows,
     ProcedureRows,
+    JobRows,
     Protocol,
 ):
     """Every read and write of one operation, on one connection."""

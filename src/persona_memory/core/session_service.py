@@ -1,23 +1,23 @@
-"""Working memory: opening sessions, adding entries, ending them into episodes.
+"""Working memory: opening sessions, adding entries, ending them.
 
-Ending with flush summarises and embeds outside the write transaction (the slow
-part), then writes the episode, the stats and the transcript in one
-transaction that first checks nothing was added meanwhile; if something was,
-it summarises again.
+Ending moves the relationship's stats and, with flush, queues a learning job
+in the same transaction (core/learning_service.py turns the session into an
+episode, a transcript and facts, exactly once). Inline learning runs that job
+before ``end`` returns; with a worker, the worker does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from persona_memory.core.base import utcnow
 from persona_memory.core.caller import ADMIN, Caller
-from persona_memory.core.digests import SessionDigest, Summarizer, Turn
-from persona_memory.core.episodes import EPISODE_CATEGORY, EPISODE_SOURCE, Episode
-from persona_memory.core.memories import MemoryCreate, new_record
-from persona_memory.core.ports import Embedder, Embedding, Store, Transaction
+from persona_memory.core.digests import SessionDigest, Summarizer
+from persona_memory.core.episodes import Episode
+from persona_memory.core.jobs import LEARN
+from persona_memory.core.learning_service import LearningService, turns_of
+from persona_memory.core.ports import Store, Transaction
 from persona_memory.core.relationship_service import open_relationship, require_relationship
 from persona_memory.core.relationships import with_session
 from persona_memory.core.sessions import (
@@ -35,41 +35,17 @@ from persona_memory.core.sessions import (
     entry_matches,
     new_session,
 )
-from persona_memory.core.transcripts import (
-    CallMetadata,
-    ExtractedEntities,
-    Transcript,
-    TranscriptLine,
-    TranscriptStore,
-)
-
-MAX_END_ATTEMPTS = 3
-MAX_SUMMARY_CHARS = 16_000
-
-
-@dataclass(frozen=True)
-class _Archive:
-    """What ending a session writes, computed from one snapshot of it."""
-
-    entry_count: int
-    last_entry_id: int | None
-    digest: SessionDigest
-    embedding: Embedding
-    transcript: Transcript
 
 
 class SessionService:
     def __init__(
-        self,
-        store: Store,
-        embedder: Embedder,
-        summarizer: Summarizer,
-        transcripts: TranscriptStore | None = None,
+        self, store: Store, summarizer: Summarizer, learning: LearningService | None = None
     ) -> None:
+        """``learning``: run the learning job inline when a session ends (None:
+        leave it to a worker)."""
         self._store = store
-        self._embedder = embedder
         self._summarizer = summarizer
-        self._transcripts = transcripts
+        self._learning = learning
 
     # --- sessions -----------------------------------------------------------
 
@@ -145,20 +121,26 @@ class SessionService:
         with self._store.read() as tx:
             _visible(tx, session_id, caller)
             entries = tx.list_entries(session_id)
-        return self._summarizer.summarize(_turns(entries))
+        return self._summarizer.summarize(turns_of(entries))
 
     def end(self, session_id: str, *, flush: bool = True, caller: Caller = ADMIN) -> Episode | None:
-        """End the session. With ``flush`` (and the user's ``remember_past_conversations``)
-        it becomes an episode and a transcript; the relationship's stats move either way."""
-        for _ in range(MAX_END_ATTEMPTS):
-            archive = self._archive(session_id, caller) if flush else None
-            with self._store.transaction() as tx:
-                session = _live(tx, session_id, caller)
-                entries = tx.list_entries(session_id)
-                if archive is not None and not _unchanged(archive, entries):
-                    continue  # entries arrived meanwhile: summarise them too
-                return self._close(tx, session, entries, archive)
-        raise SessionEnded(session_id)  # pragma: no cover - only under a flood of entries
+        """End the session; the relationship's stats move. With ``flush`` a learning
+        job is queued in the same transaction (the session becomes an episode, a
+        transcript and facts); inline, it runs now and its episode is returned."""
+        with self._store.transaction() as tx:
+            session = _live(tx, session_id, caller)
+            entries = tx.list_entries(session_id)
+            now = utcnow()
+            tx.update_session(
+                session.model_copy(update={"status": SessionStatus.ENDED, "ended_at": now})
+            )
+            relationship = require_relationship(tx, session.persona_id, session.user_id, lock=True)
+            seconds = duration_seconds(entries, session, now)
+            tx.update_relationship(with_session(relationship, seconds, now))
+            job_id = tx.enqueue_job(LEARN, session.id, session.user_id, now) if flush else None
+        if job_id is None or self._learning is None:
+            return None  # a worker learns from it (persona-memory worker)
+        return self._learning.learn_session(session_id, job_id=job_id)
 
     def end_idle(self, idle_for: timedelta, *, limit: int = 100) -> list[str]:
         """End (with flush) live sessions idle for ``idle_for``; their ids."""
@@ -172,66 +154,6 @@ class SessionService:
                 continue  # ended by someone else meanwhile
             ended.append(session_id)
         return ended
-
-    def _archive(self, session_id: str, caller: Caller) -> _Archive | None:
-        with self._store.read() as tx:
-            session = _live(tx, session_id, caller, lock=False)  # a read snapshot
-            relationship = require_relationship(tx, session.persona_id, session.user_id)
-            entries = tx.list_entries(session_id)
-        if not relationship.memory_config.remember_past_conversations or not entries:
-            return None
-        digest = self._summarizer.summarize(_turns(entries))
-        summary = digest.summary or entries[0].content[:200]
-        digest = digest.model_copy(update={"summary": summary})
-        vector = self._embedder.embed([summary])[0]
-        ended_at = utcnow()
-        return _Archive(
-            entry_count=len(entries),
-            last_entry_id=entries[-1].id,
-            digest=digest,
-            embedding=Embedding(self._embedder.model_name, vector),
-            transcript=_transcript(session, entries, digest, ended_at),
-        )
-
-    def _close(
-        self,
-        tx: Transaction,
-        session: Session,
-        entries: list[Entry],
-        archive: _Archive | None,
-    ) -> Episode | None:
-        now = utcnow()
-        ended_at = archive.transcript.call_metadata.ended_at if archive else now
-        seconds = duration_seconds(entries, session, ended_at)
-        tx.update_session(
-            session.model_copy(update={"status": SessionStatus.ENDED, "ended_at": ended_at})
-        )
-        relationship = require_relationship(tx, session.persona_id, session.user_id, lock=True)
-        tx.update_relationship(with_session(relationship, seconds, ended_at))
-        if archive is None:
-            return None
-        episode = _episode(session, entries, archive, seconds, now)
-        record = new_record(
-            MemoryCreate(
-                text=episode.summary,
-                persona_id=session.persona_id,
-                user_id=session.user_id,
-                category=EPISODE_CATEGORY,
-                source=EPISODE_SOURCE,
-                tags=episode.key_topics[:10],
-                metadata={"session_id": session.id},
-            ),
-            now,
-            MAX_SUMMARY_CHARS,
-        )
-        episode = episode.model_copy(update={"memory_id": record.id})
-        tx.insert_memories([(record, archive.embedding)])
-        tx.insert_episode(episode)
-        if self._transcripts is not None:
-            # Last, inside the transaction: if the file cannot be written nothing
-            # is ended; if the commit fails, a retry overwrites the same file.
-            self._transcripts.put(archive.transcript)
-        return episode
 
 
 def _visible(tx: Transaction, session_id: str, caller: Caller, *, lock: bool = False) -> Session:
@@ -248,66 +170,3 @@ def _live(tx: Transaction, session_id: str, caller: Caller, *, lock: bool = True
     if session.status is SessionStatus.ENDED:
         raise SessionEnded(session_id)
     return session
-
-
-def _unchanged(archive: _Archive, entries: list[Entry]) -> bool:
-    last = entries[-1].id if entries else None
-    return archive.entry_count == len(entries) and archive.last_entry_id == last
-
-
-def _turns(entries: list[Entry]) -> list[Turn]:
-    return [Turn(e.role, e.content, e.timeline, e.created_at) for e in entries]
-
-
-def _episode(
-    session: Session, entries: list[Entry], archive: _Archive, seconds: int, now: datetime
-) -> Episode:
-    digest = archive.digest
-    return Episode(
-        session_id=session.id,
-        memory_id="",
-        persona_id=session.persona_id,
-        user_id=session.user_id,
-        agent=session.persona_id,
-        summary=digest.summary,
-        key_topics=digest.key_topics,
-        decisions=digest.decisions,
-        action_items=digest.action_items,
-        emotional_tone=digest.emotional_tone,
-        entry_count=len(entries),
-        timeline_count=len({entry.timeline for entry in entries}),
-        duration=seconds,
-        started_at=session.started_at,
-        ended_at=archive.transcript.call_metadata.ended_at,
-        created_at=now,
-    )
-
-
-def _transcript(
-    session: Session, entries: list[Entry], digest: SessionDigest, ended_at: datetime
-) -> Transcript:
-    """The verbatim session in the seed's transcript format."""
-    started_at = session.started_at
-    return Transcript(
-        call_id=session.id,
-        user_id=session.user_id,
-        persona_id=session.persona_id,
-        call_metadata=CallMetadata(
-            started_at=started_at,
-            ended_at=ended_at,
-            duration_seconds=max(0, round((ended_at - started_at).total_seconds())),
-        ),
-        full_transcript=[
-            TranscriptLine(
-                speaker=e.role, text=e.content, timestamp=e.created_at, timeline=e.timeline
-            )
-            for e in entries
-        ],
-        extracted_entities=ExtractedEntities(
-            people_mentioned=digest.people_mentioned,
-            topics=digest.key_topics,
-            emotions=digest.emotions,
-            decisions_made=digest.decisions,
-        ),
-        tags=digest.key_topics[:10],
-    )

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from persona_memory.core.base import BoundedJSON, Model, UTCDatetime
 from persona_memory.core.errors import ConflictError, NotFoundError
 from persona_memory.core.ids import PERSONA_ID_PATTERN, SESSION_ID_PATTERN, USER_ID_PATTERN
+from persona_memory.core.learning import LearningEvent
 
 MAX_ENTRY_CHARS = 16_000
 MAX_TIMELINE_CHARS = 64
@@ -61,6 +62,12 @@ class Session(Model):
     ended_at: UTCDatetime | None = None
     entry_count: int = 0
     timelines: list[str] = Field(default_factory=list)
+    memory_extracted: bool = Field(
+        default=False, description="what the session taught has been learned (seed 004)"
+    )
+    extracted_facts: list[LearningEvent] | None = Field(
+        default=None, description="what learning did with each fact the session stated"
+    )
 
 
 class EntryCreate(Model):

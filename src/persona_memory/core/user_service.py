@@ -83,6 +83,7 @@ class UserService:
                 procedures=[
                     p for r in relationships for p in tx.list_procedures(r.persona_id, user_id)
                 ],
+                jobs=tx.user_jobs(user_id),
                 transcripts=self._transcripts.list(user_id) if self._transcripts else [],
                 exported_at=utcnow(),
             )

@@ -11,6 +11,7 @@ from persona_memory.core.blocks import Block
 from persona_memory.core.episodes import Episode
 from persona_memory.core.errors import NotFoundError
 from persona_memory.core.ids import USER_ID_PATTERN
+from persona_memory.core.jobs import Job
 from persona_memory.core.memories import MemoryHistoryEntry, MemoryRecord
 from persona_memory.core.procedures import Procedure
 from persona_memory.core.profiles import Profile, ProfileHistoryEntry
@@ -54,6 +55,7 @@ class UserExport(Model):
     procedures: list[Procedure] = Field(
         default_factory=list, description="templates the user's relationships override"
     )
+    jobs: list[Job] = Field(default_factory=list, description="learning work on their sessions")
     transcripts: list[Transcript] = Field(
         default_factory=list, description="verbatim sessions from the transcript store"
     )

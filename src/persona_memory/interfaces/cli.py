@@ -178,6 +178,33 @@ def sessions_end_idle(
     typer.echo(f"ended {len(ended)} idle sessions")
 
 
+@app.command()
+def worker(
+    database: DatabaseOption = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run the queued jobs, then exit (for cron).")
+    ] = False,
+) -> None:
+    """Learn from ended sessions: run queued jobs until stopped (Ctrl-C)."""
+    import signal
+    import threading
+
+    from persona_memory.memory import Memory
+    from persona_memory.worker import drain, run
+
+    with Memory(settings=_settings(database)) as memory:
+        if once:
+            jobs = drain(memory)
+            typer.echo(f"ran {len(jobs)} jobs")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            run(memory, stop)
+        except KeyboardInterrupt:
+            stop.set()
+
+
 @app.command("purge-transcripts")
 def purge_transcripts(
     database: DatabaseOption = None,

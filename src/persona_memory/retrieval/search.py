@@ -1,9 +1,12 @@
-"""Hybrid search: BM25 and dense top-k inside the reader's scopes, fused."""
+"""Hybrid search: BM25 and dense top-k inside the reader's scopes, fused, then
+weighted by each memory's effective importance (core/decay.py)."""
 
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from persona_memory.core.base import utcnow
+from persona_memory.core.decay import Decay
 from persona_memory.core.memories import MemoryQuery, SearchHit, SearchMode
 from persona_memory.core.ports import Embedder, Store, Vectors
 from persona_memory.retrieval.fusion import RRF_K, reciprocal_rank_fusion
@@ -12,10 +15,17 @@ from persona_memory.retrieval.terms import query_terms
 
 class HybridSearcher:
     def __init__(
-        self, store: Store, embedder: Embedder, *, depth: int = 50, rrf_k: int = RRF_K
+        self,
+        store: Store,
+        embedder: Embedder,
+        *,
+        depth: int = 50,
+        rrf_k: int = RRF_K,
+        decay: Decay | None = None,
     ) -> None:
         self._store = store
         self._embedder = embedder
+        self._decay = decay or Decay()
         # Each ranker contributes this many candidates before fusion.
         self._depth = depth
         self._rrf_k = rrf_k
@@ -52,8 +62,19 @@ class HybridSearcher:
                 else []
             )
             dense = vector_ranking.result() if vector_ranking is not None else []
-            fused = reciprocal_rank_fusion([text_ranking, dense], k=self._rrf_k)[:limit]
+            fused = reciprocal_rank_fusion([text_ranking, dense], k=self._rrf_k)
+            # Decay can lift a candidate a few places, not from the bottom of the list.
+            fused = fused[: max(2 * limit, 20)]
             records = {m.id: m for m in tx.get_memories([i for i, _ in fused])}
+        now = utcnow()
+        weighted = sorted(
+            (
+                (score * self._decay.weight(records[memory_id], now), memory_id)
+                for memory_id, score in fused
+                if memory_id in records
+            ),
+            key=lambda pair: -pair[0],
+        )[:limit]
         text_rank = {memory_id: rank for rank, memory_id in enumerate(text_ranking, 1)}
         vector_rank = {memory_id: rank for rank, memory_id in enumerate(dense, 1)}
         return [
@@ -63,8 +84,7 @@ class HybridSearcher:
                 text_rank=text_rank.get(memory_id),
                 vector_rank=vector_rank.get(memory_id),
             )
-            for memory_id, score in fused
-            if memory_id in records
+            for score, memory_id in weighted
         ]
 
     def close(self) -> None:

@@ -54,6 +54,8 @@ def memory_where(query: MemoryQuery) -> ColumnElement[bool]:
             or_(memories.c.valid_from.is_(None), memories.c.valid_from <= query.valid_at)
         )
         clauses.append(or_(memories.c.valid_to.is_(None), memories.c.valid_to > query.valid_at))
+    if query.current_at is not None:
+        clauses.append(or_(memories.c.valid_to.is_(None), memories.c.valid_to > query.current_at))
     if query.min_importance is not None:
         clauses.append(memories.c.importance >= query.min_importance)
     return and_(*clauses)

@@ -29,6 +29,10 @@ MEMORY_COLUMNS = (
     "updated_at",
     "valid_from",
     "valid_to",
+    "reinforced_at",
+    "reinforcements",
+    "supersedes",
+    "superseded_by",
 )
 
 

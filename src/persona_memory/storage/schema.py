@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 
@@ -122,6 +123,12 @@ memories = Table(
     Column("embedding", Vector()),
     Column("embedding_model", String(200)),
     Column("embedding_dim", Integer),
+    # Decay and reinforcement (core/decay.py): the last re-mention or retrieval.
+    Column("reinforced_at", UTCDateTime()),
+    Column("reinforcements", Integer, nullable=False, server_default="0"),
+    # A superseded fact keeps its row, closed by valid_to, linked both ways.
+    Column("supersedes", String(36)),
+    Column("superseded_by", String(36)),
     Index("ix_memories_scope", "scope", "persona_id", "user_id"),
     Index("ix_memories_user", "user_id"),
     Index("ix_memories_scope_key", "scope_key", "embedding_model"),
@@ -284,6 +291,10 @@ sessions = Table(
     Column("started_at", UTCDateTime(), nullable=False),
     Column("last_activity_at", UTCDateTime(), nullable=False),
     Column("ended_at", UTCDateTime()),
+    # Seed 004's calls.memory_extracted / extracted_facts: set in the same
+    # transaction that writes what was learned, so it happens exactly once.
+    Column("memory_extracted", Boolean, nullable=False, server_default=false()),
+    Column("extracted_facts", JSON),
     ForeignKeyConstraint(
         ["persona_id", "user_id"],
         ["relationships.persona_id", "relationships.user_id"],
@@ -344,6 +355,30 @@ episodes = Table(
     info=user_data("episodes"),
 )
 
+# Durable work: learning from an ended session. A job is claimed with a lease;
+# a worker killed mid-job leaves it to be claimed again when the lease ends.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(50), nullable=False),
+    Column(
+        "session_id", String(128), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("user_id", String(128), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("lease_until", UTCDateTime()),
+    Column("worker", String(200)),
+    Column("error", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("kind", "session_id"),
+    Index("ix_jobs_status", "status", "lease_until"),
+    Index("ix_jobs_user", "user_id"),
+    info=user_data("jobs"),
+)
+
 # Procedural memory: key -> template, the persona's own (user_id NULL) or one
 # relationship's, which overrides the persona's of the same key.
 procedures = Table(
@@ -367,6 +402,7 @@ __all__ = [
     "block_attachments",
     "blocks",
     "episodes",
+    "jobs",
     "memories",
     "memory_history",
     "memory_tags",

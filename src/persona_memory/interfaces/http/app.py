@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from persona_memory.__about__ import __version__
+from persona_memory.core.jobs import JobStatus
 from persona_memory.interfaces.http.auth import authenticate_first, require_admin
 from persona_memory.interfaces.http.deps import MemoryDep
 from persona_memory.interfaces.http.errors import ContainErrors, install_error_handlers
@@ -62,7 +63,6 @@ def create_app(memory: Memory) -> FastAPI:
 
     @app.get("/healthz", tags=["health"])
     def healthz(memory: MemoryDep) -> dict[str, Any]:
-        summarizer = memory.summarizer
         return {
             "status": "ok",
             "version": __version__,
@@ -70,8 +70,13 @@ def create_app(memory: Memory) -> FastAPI:
             "llm": {
                 "configured": memory.llm is not None,
                 "model": memory.settings.llm_model if memory.llm is not None else None,
-                # Sessions summarised offline because the endpoint failed.
-                "fallbacks": getattr(summarizer, "fallbacks", 0),
+                # Summaries and fact extractions done offline because the endpoint failed.
+                "fallbacks": getattr(memory.summarizer, "fallbacks", 0)
+                + getattr(memory.extractor, "fallbacks", 0),
+            },
+            "jobs": {
+                "pending": memory.learning.count_jobs(JobStatus.PENDING),
+                "failed": memory.learning.count_jobs(JobStatus.FAILED),
             },
         }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
@@ -66,7 +67,11 @@ class MemorySql(Rows):
         return [memory_from_row(row) for row in self.connection.execute(statement)]
 
     def update_memory(
-        self, old: MemoryRecord, new: MemoryRecord, embedding: Embedding | None
+        self,
+        old: MemoryRecord,
+        new: MemoryRecord,
+        embedding: Embedding | None,
+        event: HistoryEvent = HistoryEvent.UPDATE,
     ) -> None:
         values = memory_values(new)
         if embedding is not None:
@@ -80,7 +85,22 @@ class MemorySql(Rows):
             self.connection.execute(
                 insert(memory_tags), [{"memory_pk": pk, "tag": t} for t in dict.fromkeys(new.tags)]
             )
-        _write_history(self.connection, [(HistoryEvent.UPDATE, old, new)])
+        _write_history(self.connection, [(event, old, new)])
+
+    def reinforce_memories(
+        self, memory_ids: Sequence[str], now: datetime, *, unless_since: datetime | None = None
+    ) -> int:
+        if not memory_ids:
+            return 0
+        statement = update(memories).where(memories.c.id.in_(list(memory_ids)))
+        if unless_since is not None:
+            statement = statement.where(
+                or_(memories.c.reinforced_at.is_(None), memories.c.reinforced_at < unless_since)
+            )
+        result = self.connection.execute(
+            statement.values(reinforced_at=now, reinforcements=memories.c.reinforcements + 1)
+        )
+        return int(result.rowcount)
 
     def delete_memory(self, record: MemoryRecord) -> None:
         self.connection.execute(delete(memories).where(memories.c.id == record.id))

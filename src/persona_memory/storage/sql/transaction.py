@@ -6,6 +6,7 @@ from sqlalchemy import Connection
 
 from persona_memory.storage.index import SearchIndex
 from persona_memory.storage.sql.blocks import BlockSql
+from persona_memory.storage.sql.jobs import JobSql
 from persona_memory.storage.sql.memories import MemorySql
 from persona_memory.storage.sql.personas import PersonaSql
 from persona_memory.storage.sql.procedures import ProcedureSql
@@ -26,6 +27,7 @@ class SqlTransaction(
     TokenSql,
     SessionSql,
     ProcedureSql,
+    JobSql,
 ):
     """Satisfies :class:`persona_memory.core.ports.Transaction`."""
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from persona_memory.core.learning import IngestRequest, IngestResult
 from persona_memory.core.memories import (
     MemoryBatch,
     MemoryCreate,
@@ -46,9 +47,17 @@ def list_memories(
     tag: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    include_expired: bool = False,
 ) -> dict[str, list[MemoryRecord]]:
-    """Memories visible to (persona, user), newest first."""
-    filters = from_query(SearchFilters, scope=scope, category=category, tags=tag)
+    """Memories visible to (persona, user), newest first; those whose `valid_to`
+    has passed (superseded facts) only with `include_expired`."""
+    filters = from_query(
+        SearchFilters,
+        scope=scope,
+        category=category,
+        tags=tag,
+        include_expired=include_expired,
+    )
     found = memory.memories.all(
         persona_id=persona_id, user_id=user_id, filters=filters, limit=limit, offset=offset
     )
@@ -59,6 +68,14 @@ def list_memories(
 def search_memories(body: SearchRequest, memory: MemoryDep) -> SearchResults:
     """Hybrid (BM25 + dense, fused by reciprocal rank) search, best first."""
     return memory.run_search(body)
+
+
+@router.post("/memories/ingest")
+def ingest(body: IngestRequest, memory: MemoryDep) -> IngestResult:
+    """Learn from a raw conversation outside any session (mem0's `add(messages)`):
+    the same extraction and consolidation as a session's end, with what was done
+    to each fact: ADD, UPDATE, SUPERSEDE or NOOP."""
+    return IngestResult(events=memory.learning.ingest(body))
 
 
 @router.get("/memories/{memory_id}")
