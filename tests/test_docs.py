@@ -46,3 +46,16 @@ def test_every_route_is_documented(memory: Memory) -> None:
     for path, methods in spec["paths"].items():
         for method in methods:
             assert (method.upper(), path) in rows, f"{method.upper()} {path} not in docs/api.md"
+
+
+def test_the_decay_plot_is_drawn_by_its_script(tmp_path: Path) -> None:
+    out = tmp_path / "decay.png"
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "plot_decay.py"), str(out)],
+        check=True,
+        capture_output=True,
+    )
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "](images/decay.png)" in (ROOT / "docs" / "learning.md").read_text()
+    committed = (ROOT / "docs" / "images" / "decay.png").read_bytes()
+    assert committed[:8] == b"\x89PNG\r\n\x1a\n"
