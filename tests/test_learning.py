@@ -249,3 +249,23 @@ def test_a_job_whose_worker_died_is_taken_again_after_its_lease(settings: Settin
         (done,) = drain(memory)
         assert (done.status, done.attempts) == (JobStatus.DONE, 2)
         assert len(facts(memory)) == 1
+
+
+def test_two_sessions_ending_at_once_leave_one_current_value_per_slot(brad: Memory) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sessions = []
+    for employer in ("Acme", "Globex", "Initech", "Umbrella"):
+        session = brad.sessions.start(SessionCreate(persona_id="brad", user_id="alice"))
+        brad.sessions.add_entries(session.id, [EntryCreate(content=f"I work at {employer}.")])
+        sessions.append(session.id)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(brad.sessions.end, sessions))
+    employers = [f for f in facts(brad) if f.metadata.get("slot") == "employer"]
+    assert len(employers) == 1, [f.text for f in employers]
+    history = brad.memories.all(
+        persona_id="brad", user_id="alice", filters=SearchFilters(include_expired=True)
+    )
+    closed = [m for m in history if m.metadata.get("slot") == "employer" and m.valid_to]
+    assert len(closed) == 3
+    assert all(m.superseded_by for m in closed)

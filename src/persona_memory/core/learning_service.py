@@ -75,7 +75,9 @@ from persona_memory.core.transcripts import (
 
 logger = logging.getLogger("persona_memory.learning")
 
-MAX_PLAN_ATTEMPTS = 3
+# Each round at least one concurrent learner of the relationship commits, so
+# this many learners of one relationship ending at once all get through.
+MAX_PLAN_ATTEMPTS = 8
 MAX_SUMMARY_CHARS = 16_000
 NEIGHBOURS = 5
 
@@ -147,6 +149,8 @@ class LearningService:
             plan = self._plan(session.persona_id, session.user_id, candidates, entries, session.id)
             with self._store.transaction() as tx:
                 current = _ended(tx, session_id, lock=True)
+                # One learner per relationship at a time: the checks below hold.
+                require_relationship(tx, session.persona_id, session.user_id, lock=True)
                 if current.memory_extracted:
                     _finish_in(tx, job_id)
                     return None
@@ -331,15 +335,28 @@ def _record(hit: SearchHit) -> MemoryRecord:
 
 
 def _still_current(tx: Transaction, plan: _Plan) -> bool:
-    """Every fact the plan touches is as it was planned against, locked."""
+    """Every fact the plan touches is as it was planned against, locked; and no
+    slot it fills for the first time was filled meanwhile (by a session of the
+    same relationship ending at the same moment)."""
     for step in plan.steps:
         target = step.decision.target
-        if target is None or step.decision.event is Event.ADD:
+        if step.decision.event is Event.ADD:
+            if step.new is not None and _slot_filled(tx, step.new, step.decision.candidate):
+                return False
+            continue
+        if target is None:
             continue
         now_is = tx.get_memory(target.id, for_update=True)
         if now_is is None or now_is.updated_at != target.updated_at or now_is.valid_to:
             return False
     return True
+
+
+def _slot_filled(tx: Transaction, new: MemoryRecord, candidate: Candidate) -> bool:
+    if candidate.slot is None:
+        return False
+    query = MemoryQuery(scopes=(new.owner,), tags=(slot_tag(candidate.slot),), current_at=utcnow())
+    return bool(tx.list_memories(query, limit=1))
 
 
 def _apply(tx: Transaction, plan: _Plan, now: datetime) -> list[LearningEvent]:
