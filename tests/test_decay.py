@@ -87,6 +87,7 @@ def test_retrieval_reinforces_what_it_returns_at_most_hourly(memory: Memory) -> 
 
 
 def _fact(text: str, **fields: object) -> MemoryRecord:
+    fields.setdefault("source", "learning")
     return new_record(
         MemoryCreate(text=text, persona_id="p", user_id="u", **fields),
         utcnow(),
@@ -130,8 +131,21 @@ def _fact(text: str, **fields: object) -> MemoryRecord:
             [_fact("User works at TechCorp")],
             Event.ADD,
         ),
+        (
+            Candidate(text="User loves hiking in the Swiss Alps in summer", category="preference"),
+            [_fact("User loves hiking in the Swiss Alps", source="api")],
+            Event.ADD,
+        ),
     ],
-    ids=["add", "noop", "update", "supersede", "same-slot-more-detail", "unrelated"],
+    ids=[
+        "add",
+        "noop",
+        "update",
+        "supersede",
+        "same-slot-more-detail",
+        "unrelated",
+        "api-memory-keeps-its-words",
+    ],
 )
 def test_decide(candidate: Candidate, existing: list[MemoryRecord], event: Event) -> None:
     assert decide(candidate, existing).event is event

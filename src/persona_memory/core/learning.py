@@ -174,7 +174,14 @@ def decide(candidate: Candidate, current: Sequence[MemoryRecord]) -> Decision:
     best, score = _nearest(candidate, current)
     if best is not None and (score >= 0.999 or words(candidate.text) <= words(best.text)):
         return Decision(Event.NOOP, candidate, best, "already known; reinforced")
-    if best is not None and score >= NEAR_DUPLICATE and record_slot(best) is None:
+    # Only a learned fact is merged into: a memory written by the API (a raw
+    # turn, a fact the agent chose the words of) keeps its text.
+    if (
+        best is not None
+        and score >= NEAR_DUPLICATE
+        and record_slot(best) is None
+        and best.source == FACT_SOURCE
+    ):
         return Decision(Event.UPDATE, candidate, best, f"near-duplicate ({score:.2f}); merged")
     return Decision(Event.ADD, candidate)
 
