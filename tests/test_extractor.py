@@ -820,3 +820,22 @@ def test_arbitrary_text_never_raises_and_every_candidate_validates(
 
 def test_it_is_an_extractor() -> None:
     assert isinstance(HeuristicExtractor(), Extractor)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I worked with my brother on the garage.",
+        "I worked at Google for years.",
+        "I work with kids at a school.",
+        "Gina and I work with the artist to make it happen.",
+    ],
+)
+def test_colleagues_and_past_jobs_are_not_the_current_employer(sentence: str) -> None:
+    # Found on LoCoMo (bench/learning.py): these superseded real employers.
+    assert [c for c in extract(sentence) if c.slot == "employer"] == []
+
+
+def test_a_named_organisation_after_with_is_an_employer() -> None:
+    (fact,) = [c for c in extract("I work with Deloitte.") if c.slot == "employer"]
+    assert fact.value == "Deloitte"

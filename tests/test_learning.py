@@ -202,6 +202,8 @@ def test_a_named_speaker_is_the_subject_of_the_facts(brad: Memory) -> None:
     )
     (event,) = brad.learning.ingest(request)
     assert event.event is Event.ADD and event.text.startswith("Caroline loves painting")
+    assert event.memory_id is not None
+    assert brad.memories.get(event.memory_id).metadata["message_indexes"] == [0]
 
 
 def test_the_worker_learns_from_queued_sessions_once(settings: Settings) -> None:

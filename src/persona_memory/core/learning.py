@@ -249,7 +249,12 @@ def fact_tags(candidate: Candidate) -> list[str]:
 
 
 def fact_metadata(
-    candidate: Candidate, now: datetime, *, session_id: str | None, entry_ids: Sequence[int]
+    candidate: Candidate,
+    now: datetime,
+    *,
+    session_id: str | None,
+    entry_ids: Sequence[int],
+    message_indexes: Sequence[int] = (),
 ) -> dict[str, object]:
     """What a stored fact carries about where it came from."""
     metadata: dict[str, object] = {"entities": candidate.entities}
@@ -265,6 +270,8 @@ def fact_metadata(
         metadata["session_id"] = session_id
     if entry_ids:
         metadata["entry_ids"] = list(entry_ids)
+    if message_indexes:  # ingest: which of the request's messages said it
+        metadata["message_indexes"] = list(message_indexes)
     return metadata
 
 

@@ -445,7 +445,13 @@ def _fact_record(
         category=candidate.category,
         tags=fact_tags(candidate),
         importance=candidate.importance,
-        metadata=fact_metadata(candidate, now, session_id=session_id, entry_ids=entry_ids),
+        metadata=fact_metadata(
+            candidate,
+            now,
+            session_id=session_id,
+            entry_ids=entry_ids,
+            message_indexes=[] if session_id else candidate.turns,
+        ),
         source=FACT_SOURCE,
         valid_from=now if candidate.slot is not None else None,
     )

@@ -1317,6 +1317,8 @@ _EMPLOYER = _rx(
     r"|great|amazing|full-time|part-time)\s+)*(?:job|position|role|internship|offer|gig)\s+"
     r"(?:offer\s+)?(?:at|with|from)\s+(?P<org3>.+)$"
 )
+_PAST_JOB = _rx(rf"^I\s+{_ADV}worked\s")
+_WITH_ORG = _rx(r"\swith\s+$")
 _EMPLOYER_CAPITALISED = _rx(
     rf"^I\s+{_ADV}(?:joined|started\s+at|got\s+hired\s+(?:at|by)|was\s+hired\s+(?:at|by))\s+"
     r"(?P<org>.+)$"
@@ -1364,6 +1366,12 @@ def _work(clause: _Clause, _topics: _Topics) -> list[Candidate] | None:
     match = _EMPLOYER.match(text)
     if match:
         raw = match.group("org") or match.group("org2") or match.group("org3")
+        if _PAST_JOB.match(text):
+            return None  # "I worked at Google": a past employer, not the current one
+        if _WITH_ORG.search(text[: match.start("org")] if match.group("org") else "") and not (
+            _capitalised(raw) and not raw.lower().startswith(("my ", "the ", "a "))
+        ):
+            return None  # "I work with my brother": a colleague, not an employer
         return _employer(clause, raw)
     match = _EMPLOYER_CAPITALISED.match(text)
     if match and _capitalised(match.group("org")):
