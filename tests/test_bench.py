@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,37 @@ def test_harness_reports_all_modes(tmp_path: Path) -> None:
         assert mode["latency_ms_p50"] <= mode["latency_ms_p95"]
     assert report["memories"] == 419 and report["ingest_per_second"] > 0
     assert "| hybrid |" in text and (tmp_path / "retrieval.md").read_text().startswith("# ")
+
+
+@needs_data
+@pytest.mark.slow
+def test_learning_bench_reports_recall_extraction_and_latency(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "bench_learning", Path(__file__).resolve().parents[1] / "bench" / "learning.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up
+    monkeypatch.setattr(sys, "path", list(sys.path))  # it puts the repo root first
+    spec.loader.exec_module(bench)
+    argv = ["--data", str(DATA), "--conversations", "1", "--sessions", "2"]
+    bench.main([*argv, "--embedder", "hash", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "learning.json").read_text())
+    assert report["sessions"] == 2 and report["questions"] > 0 and report["turns"] > 0
+    assert set(report["recall"]) == {"raw", "named", "events", "session", "first"}
+    for result in report["recall"].values():
+        assert 0 < result["recall_at_10"] <= 1
+    assert report["recall"]["raw"]["learned_in_top_10"] == 0
+    assert report["recall"]["named"]["learned_in_top_10"] > 0
+    named = report["extraction"]["named"]
+    assert named["candidates_per_session"]["total"] > 0
+    assert named["new_memories_per_session"]["total"] > 0
+    assert named["facts_without_source"] == 0
+    # The fake model answers with the offline results: both paths write the same.
+    assert report["extraction"]["llm"]["events"] == report["extraction"]["session"]["events"]
+    for timing in report["latency_ms"].values():
+        assert 0 < timing["p50"] <= timing["p95"]
+    assert report["llm_vs_heuristic_p50"] > 0
+    assert (tmp_path / "learning.md").read_text().startswith("# Learning on LoCoMo")
