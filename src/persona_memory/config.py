@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     llm_retries: int = Field(
         default=2, ge=0, le=10, description="Retries on a transport error, 429 or 5xx."
     )
+    tokenizer: str = Field(
+        default="minilm",
+        description="Counts prompt tokens: 'minilm' (the embedding model's tokenizer, "
+        "offline), 'approximate' (4 characters a token) or 'hf:<path to tokenizer.json>' "
+        "(the target model's own).",
+    )
     learning: Literal["inline", "worker"] = Field(
         default="inline",
         description="Where learning from an ended session runs: `inline` (before the end "

@@ -5,13 +5,15 @@ the rules, and the searcher. Each service is reachable as an attribute
 (``memory.personas``, ``memory.users``, ``memory.relationships``,
 ``memory.memories``, ``memory.blocks``, ``memory.user_personas``,
 ``memory.profiles``, ``memory.tokens``, ``memory.sessions``, ``memory.episodes``,
-``memory.procedures``, ``memory.learning``, ``memory.tools``); the most common
+``memory.procedures``, ``memory.learning``, ``memory.prompts``, ``memory.tools``);
+the most common
 calls also have shortcuts (``memory.add``, ``memory.add_many``,
 ``memory.search``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -36,9 +38,11 @@ from persona_memory.core.memories import (
 )
 from persona_memory.core.memory_service import MemoryService
 from persona_memory.core.persona_service import PersonaService
-from persona_memory.core.ports import Embedder, Store
+from persona_memory.core.ports import Embedder, Store, Tokenizer
 from persona_memory.core.procedure_service import ProcedureService
 from persona_memory.core.profile_service import ProfileService
+from persona_memory.core.prompt_service import PromptService
+from persona_memory.core.prompts import DEFAULT_BUDGET, Prompt, PromptRequest, Section
 from persona_memory.core.relationship_service import RelationshipService
 from persona_memory.core.session_service import SessionService
 from persona_memory.core.token_service import TokenService
@@ -46,14 +50,31 @@ from persona_memory.core.user_persona_service import UserPersonaService
 from persona_memory.core.user_service import UserService
 from persona_memory.providers.extractors.heuristic import HeuristicExtractor
 from persona_memory.providers.extractors.llm import LLMExtractor
-from persona_memory.providers.registry import embedder_from_settings, llm_from_settings
+from persona_memory.providers.registry import (
+    embedder_from_settings,
+    llm_from_settings,
+    load_tokenizer,
+)
 from persona_memory.providers.summarizers.extractive import ExtractiveSummarizer
 from persona_memory.providers.summarizers.llm import LLMSummarizer
+from persona_memory.providers.tokenizers.approximate import ApproximateTokenizer
 from persona_memory.retrieval import HybridSearcher
 from persona_memory.storage import open_store
 from persona_memory.storage.transcripts import FolderTranscriptStore
 from persona_memory.tools import ToolContext, default_registry
 from persona_memory.tools import builtin as _builtin_tools  # noqa: F401 - registers them
+
+logger = logging.getLogger("persona_memory")
+
+
+def _tokenizer(name: str) -> Tokenizer:
+    try:
+        return load_tokenizer(name)
+    except ImportError as error:
+        # The default tokenizer ships with the local model's extra; without it,
+        # budgets are estimates, and every prompt says which tokenizer counted.
+        logger.warning("tokenizer %r unavailable (%s): counting ~4 characters a token", name, error)
+        return ApproximateTokenizer()
 
 
 class Memory:
@@ -106,6 +127,8 @@ class Memory:
             min_importance=self.settings.min_fact_importance,
             decay=self.decay,
         )
+        self.tokenizer = _tokenizer(self.settings.tokenizer)
+        self.prompts = PromptService(self.store, self.searcher, self.tokenizer, self.decay)
         inline = self.learning if self.settings.learning == "inline" else None
         self.sessions = SessionService(self.store, self.summarizer, inline)
         self.episodes = EpisodeService(self.store, self.searcher)
@@ -155,6 +178,28 @@ class Memory:
         hits = self.searcher.search(request.query, scoped, limit=request.limit, mode=request.mode)
         self.memories.reinforce_retrieved(hits)
         return SearchResults(results=hits)
+
+    def build_prompt(
+        self,
+        persona_id: str,
+        user_id: str,
+        *,
+        query: str | None = None,
+        session_id: str | None = None,
+        token_budget: int = DEFAULT_BUDGET,
+        sections: list[Section] | None = None,
+    ) -> Prompt:
+        """The persona's system prompt for the user, within ``token_budget`` tokens,
+        with a manifest of what went in and why, and what was dropped."""
+        request = PromptRequest(
+            persona_id=persona_id,
+            user_id=user_id,
+            query=query,
+            session_id=session_id,
+            token_budget=token_budget,
+            sections=sections,
+        )
+        return self.prompts.build(request)
 
     def invoke_tool(
         self, name: str, arguments: dict[str, Any], context: ToolContext | None = None

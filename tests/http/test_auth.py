@@ -93,6 +93,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/users/{user_id}/tokens"): {},
     ("POST", "/v1/tools/{name}"): {},
     ("PUT", "/v1/me/personas/{persona_id}/memory"): {"personal_info": {"name": "Al"}},
+    ("POST", "/v1/prompt"): {"persona_id": "brad", "user_id": "alice"},
 }
 
 

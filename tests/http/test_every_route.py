@@ -151,6 +151,16 @@ BASELINES: dict[str, Call] = {
         }
     ),
     "POST /v1/memories/batch": Call({"memories": [MEMORY_FIELDS]}),
+    "POST /v1/prompt": Call(
+        {
+            "persona_id": "sage",
+            "user_id": "alice",
+            "query": "tea",
+            "session_id": "s1",
+            "token_budget": 500,
+            "sections": ["core_identity", "facts"],
+        }
+    ),
     "POST /v1/memories/ingest": Call(
         {
             "persona_id": "sage",
@@ -245,6 +255,7 @@ BASELINES: dict[str, Call] = {
         }
     ),
     f"GET {ME}/memory": Call(),
+    f"GET {ME}/prompt": Call(query={"query": "tea", "token_budget": "500"}),
     f"PUT {ME}/memory": Call({"personal_info": {"name": "Al"}}),
     f"DELETE {ME}/memory": Call(query={"category": "personal_info"}),
     f"DELETE {ME}/memories/{{memory_id}}": Call(),

@@ -60,6 +60,16 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class Tokenizer(Protocol):
+    """Counts tokens the way a target model would (``providers.tokenizers``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def count(self, text: str) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Embedding:
     model: str

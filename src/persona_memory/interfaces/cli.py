@@ -205,6 +205,35 @@ def worker(
             stop.set()
 
 
+@app.command()
+def prompt(
+    persona: Annotated[str, typer.Option(help="The persona's id.")],
+    user: Annotated[str, typer.Option(help="The user's id.")],
+    database: DatabaseOption = None,
+    query: Annotated[
+        str | None, typer.Option(help="What the user is asking: picks the relevant facts.")
+    ] = None,
+    budget: Annotated[int, typer.Option(min=1, help="Token budget.")] = 2000,
+    manifest: Annotated[
+        bool, typer.Option("--json", help="Print the prompt with its manifest, as JSON.")
+    ] = False,
+) -> None:
+    """Print the system prompt a persona gets for a user, within a token budget."""
+    from persona_memory.memory import Memory
+
+    with Memory(settings=_settings(database)) as memory:
+        built = memory.build_prompt(persona, user, query=query, token_budget=budget)
+    if manifest:
+        typer.echo(built.model_dump_json(indent=2))
+        return
+    typer.echo(built.prompt)
+    typer.echo(
+        f"\n[{built.total_tokens}/{budget} tokens ({built.tokenizer}); "
+        f"{len(built.dropped)} items dropped]",
+        err=True,
+    )
+
+
 @app.command("purge-transcripts")
 def purge_transcripts(
     database: DatabaseOption = None,

@@ -11,7 +11,7 @@ from typing import Any
 
 from persona_memory.config import Settings
 from persona_memory.core.errors import InvalidInput
-from persona_memory.core.ports import LLM, Embedder
+from persona_memory.core.ports import LLM, Embedder, Tokenizer
 
 EMBEDDERS: dict[str, str] = {
     "sentence-transformers": (
@@ -78,3 +78,28 @@ def llm_from_settings(settings: Settings) -> LLM | None:
         timeout=settings.llm_timeout_seconds,
         retries=settings.llm_retries,
     )
+
+
+TOKENIZERS: dict[str, str] = {
+    "minilm": "persona_memory.providers.tokenizers.huggingface:minilm",
+    "approximate": "persona_memory.providers.tokenizers.approximate:ApproximateTokenizer",
+}
+
+
+def load_tokenizer(name: str) -> Tokenizer:
+    """A registered tokenizer, or ``hf:<path to tokenizer.json>`` for any other model's."""
+    if name.startswith("hf:"):
+        from persona_memory.providers.tokenizers.huggingface import HuggingFaceTokenizer
+
+        return HuggingFaceTokenizer(name.removeprefix("hf:"))
+    try:
+        dotted = TOKENIZERS[name]
+    except KeyError:
+        known = ", ".join(sorted(TOKENIZERS))
+        raise InvalidInput(
+            f"unknown tokenizer {name!r}; known: {known}, or hf:<path to tokenizer.json>",
+            field="tokenizer",
+        ) from None
+    module_name, attribute = dotted.split(":")
+    tokenizer: Tokenizer = getattr(import_module(module_name), attribute)()
+    return tokenizer

@@ -21,6 +21,7 @@ from persona_memory.interfaces.http.routes import (
     personas,
     procedures,
     profiles,
+    prompts,
     sessions,
     tokens,
     tools,
@@ -40,6 +41,7 @@ ADMIN_ROUTERS = (
     tools,
     sessions,
     procedures,
+    prompts,
 )
 
 

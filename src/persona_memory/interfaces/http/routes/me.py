@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field
 
 from persona_memory.core.base import MAX_PROMPT_CHARS, Model
@@ -16,6 +16,7 @@ from persona_memory.core.blocks import Block, BlockOwner
 from persona_memory.core.episodes import Episode
 from persona_memory.core.memories import MemoryNotFound, MemoryRecord, SearchFilters
 from persona_memory.core.profiles import Profile
+from persona_memory.core.prompts import DEFAULT_BUDGET, Prompt, PromptRequest
 from persona_memory.core.relationships import (
     Customization,
     MemoryConfig,
@@ -25,7 +26,7 @@ from persona_memory.core.relationships import (
 from persona_memory.core.scope import ScopeKind
 from persona_memory.core.users import User, UserExport
 from persona_memory.interfaces.http.auth import UserCaller
-from persona_memory.interfaces.http.deps import MemoryDep
+from persona_memory.interfaces.http.deps import MemoryDep, from_query
 from persona_memory.interfaces.http.etag import expected_version, with_etag
 
 router = APIRouter(prefix="/me", tags=["me"])
@@ -66,6 +67,25 @@ def get_me(caller: UserCaller, memory: MemoryDep) -> Me:
         user=memory.users.get(user_id, caller=caller),
         relationships=memory.relationships.of_user(user_id, caller=caller),
     )
+
+
+@router.get("/personas/{persona_id}/prompt")
+def my_prompt(
+    persona_id: str,
+    caller: UserCaller,
+    memory: MemoryDep,
+    query: Annotated[str | None, Query(min_length=1, max_length=2_000)] = None,
+    token_budget: Annotated[int, Query(ge=1, le=200_000)] = DEFAULT_BUDGET,
+) -> Prompt:
+    """What exactly the persona gets told about me: the prompt it would build now."""
+    request = from_query(
+        PromptRequest,
+        persona_id=persona_id,
+        user_id=caller.own_user(),
+        query=query,
+        token_budget=token_budget,
+    )
+    return memory.prompts.build(request, caller=caller)
 
 
 @router.get("/personas/{persona_id}/memory")

@@ -1,0 +1,342 @@
+"""Builds one persona's system prompt for one user (core/prompts.py assembles it).
+
+Everything is read from one snapshot, except the searches a ``query`` asks for
+(each its own snapshot, as search always is). Only the relationship's own
+memories, the persona's own and what is attached to the relationship can
+appear; a superseded fact (``valid_to`` passed) never does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from persona_memory.core.base import utcnow
+from persona_memory.core.blocks import Block, BlockOwner
+from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.decay import Decay
+from persona_memory.core.episodes import EPISODE_CATEGORY, Episode
+from persona_memory.core.learning import STORYLINE_CATEGORY
+from persona_memory.core.memories import MemoryQuery, MemoryRecord
+from persona_memory.core.persona_service import require_persona
+from persona_memory.core.personas import Persona
+from persona_memory.core.ports import Searcher, Store, Tokenizer, Transaction
+from persona_memory.core.procedures import Procedure, effective
+from persona_memory.core.profiles import Profile
+from persona_memory.core.prompts import TITLES, Line, Prompt, PromptRequest, Section, assemble
+from persona_memory.core.relationships import Relationship
+from persona_memory.core.scope import Scope
+from persona_memory.core.sessions import SessionStatus
+
+INSIDE_JOKE_CATEGORY = "inside_joke"
+# Categories that have a section of their own, not the facts list.
+NOT_FACTS = frozenset({EPISODE_CATEGORY, STORYLINE_CATEGORY, INSIDE_JOKE_CATEGORY})
+MAX_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    persona: Persona
+    user_name: str
+    relationship: Relationship | None
+    memories: list[MemoryRecord]  # the relationship's current ones
+    persona_memories: list[MemoryRecord]
+    profile: Profile | None
+    blocks: list[Block]
+    episodes: list[Episode]
+    procedures: list[Procedure]
+    session_lines: list[str]
+
+
+class PromptService:
+    def __init__(
+        self, store: Store, searcher: Searcher, tokenizer: Tokenizer, decay: Decay | None = None
+    ) -> None:
+        self._store = store
+        self._searcher = searcher
+        self._tokenizer = tokenizer
+        self._decay = decay or Decay()
+
+    def build(self, request: PromptRequest, *, caller: Caller = ADMIN) -> Prompt:
+        caller.check_relationship(request.persona_id, request.user_id)
+        now = utcnow()
+        snapshot = self._read(request, now)
+        wanted = set(request.sections or Section)
+        lines = [line for line in self._lines(snapshot, request, now) if line.section in wanted]
+        return assemble(
+            lines,
+            _titles(snapshot),
+            request.token_budget,
+            self._tokenizer.count,
+            tokenizer=self._tokenizer.name,
+        )
+
+    # --- reading ----------------------------------------------------------
+
+    def _read(self, request: PromptRequest, now: datetime) -> _Snapshot:
+        persona_id, user_id = request.persona_id, request.user_id
+        with self._store.read() as tx:
+            persona = require_persona(tx, persona_id)
+            user = tx.get_user(user_id)
+            relationship = tx.get_relationship(persona_id, user_id)
+            own = Scope.for_owner(persona_id, user_id)
+            current = MemoryQuery(scopes=(own,), current_at=now)
+            persona_scope = MemoryQuery(scopes=(Scope.for_owner(persona_id, None),), current_at=now)
+            exists = relationship is not None
+            return _Snapshot(
+                persona=persona,
+                user_name=(user.name if user and user.name else user_id),
+                relationship=relationship,
+                memories=tx.list_memories(current, limit=10_000) if exists else [],
+                persona_memories=tx.list_memories(persona_scope, limit=MAX_CANDIDATES),
+                profile=tx.get_profile(persona_id, user_id) if exists else None,
+                blocks=tx.attached_blocks(persona_id, user_id) if exists else [],
+                episodes=_recent_episodes(tx, relationship),
+                procedures=effective(
+                    tx.list_procedures(persona_id, None),
+                    tx.list_procedures(persona_id, user_id) if exists else [],
+                ),
+                session_lines=_session_lines(tx, request),
+            )
+
+    # --- lines --------------------------------------------------------------
+
+    def _lines(self, snapshot: _Snapshot, request: PromptRequest, now: datetime) -> list[Line]:
+        return [
+            *_core_identity(snapshot.persona),
+            *_relationship(snapshot),
+            *self._facts(snapshot, request, now),
+            *_profile(snapshot),
+            *_core_memory(snapshot.blocks),
+            *self._about_you(snapshot, request, now),
+            *self._recent_context(snapshot, now),
+            *_style(snapshot.procedures),
+            *_task(snapshot),
+        ]
+
+    def _facts(self, snapshot: _Snapshot, request: PromptRequest, now: datetime) -> list[Line]:
+        facts = [m for m in snapshot.memories if m.category not in NOT_FACTS]
+        scored = self._ranked(
+            facts, request, now, Scope.for_owner(request.persona_id, request.user_id)
+        )
+        return [
+            Line(Section.FACTS, m.id, "fact", f"- {m.text}", score, reason)
+            for m, score, reason in scored
+        ]
+
+    def _about_you(self, snapshot: _Snapshot, request: PromptRequest, now: datetime) -> list[Line]:
+        # The persona's own memories (seed 003 will give them their own kind;
+        # until then every persona-scope memory is one).
+        scored = self._ranked(
+            snapshot.persona_memories, request, now, Scope.for_owner(request.persona_id, None)
+        )
+        return [
+            Line(Section.ABOUT_YOU, m.id, "persona_memory", f"- {m.text}", score, reason)
+            for m, score, reason in scored
+        ]
+
+    def _ranked(
+        self, memories: list[MemoryRecord], request: PromptRequest, now: datetime, scope: Scope
+    ) -> list[tuple[MemoryRecord, float, str]]:
+        """By hybrid relevance to the query (times decay), else by decayed importance."""
+        if not memories:
+            return []
+        if request.query is None:
+            ranked = [(m, self._decay.effective_importance(m, now) / 10) for m in memories]
+            ranked.sort(key=lambda pair: (-pair[1], pair[0].id))
+            return [(m, score, "important and recent") for m, score in ranked[:MAX_CANDIDATES]]
+        allowed = {m.id: m for m in memories}
+        query = MemoryQuery(scopes=(scope,), current_at=now)
+        hits = self._searcher.search(request.query, query, limit=min(MAX_CANDIDATES, len(allowed)))
+        found = [(allowed[h.id], h.score, "relevant to the query") for h in hits if h.id in allowed]
+        seen = {m.id for m, _, _ in found}
+        # The rest still compete, below every match, by decayed importance.
+        rest = [
+            (m, self._decay.effective_importance(m, now) / 10_000, "important and recent")
+            for m in memories
+            if m.id not in seen
+        ]
+        rest.sort(key=lambda item: (-item[1], item[0].id))
+        return found + rest[: max(0, MAX_CANDIDATES - len(found))]
+
+    def _recent_context(self, snapshot: _Snapshot, now: datetime) -> list[Line]:
+        lines = [
+            Line(
+                Section.RECENT_CONTEXT,
+                f"episode:{e.session_id}",
+                "episode",
+                f"{_call_label(index)} ({_ago(e.ended_at, now)}): {e.summary}",
+                1.0 / (index + 1),
+                "recent call (auto_recall_depth)",
+            )
+            for index, e in enumerate(snapshot.episodes)
+        ]
+        storylines = [
+            m
+            for m in snapshot.memories
+            if m.category == STORYLINE_CATEGORY and m.metadata.get("status") != "resolved"
+        ]
+        lines += [
+            Line(
+                Section.RECENT_CONTEXT,
+                m.id,
+                "storyline",
+                f"Current ongoing situation: {m.text}",
+                1.5 * self._decay.effective_importance(m, now) / 10,
+                "ongoing storyline",
+            )
+            for m in storylines
+        ]
+        lines += [
+            Line(Section.RECENT_CONTEXT, f"session:{index}", "session", text, 2.0, "this call")
+            for index, text in enumerate(snapshot.session_lines)
+        ]
+        return lines
+
+
+# --- sections that need no ranking ----------------------------------------------
+
+
+def _titles(snapshot: _Snapshot) -> dict[Section, str]:
+    overrides = snapshot.persona.metadata.get("prompt_titles")
+    titles = dict(TITLES)
+    if isinstance(overrides, dict):
+        titles |= {
+            Section(k): str(v) for k, v in overrides.items() if k in Section._value2member_map_
+        }
+    name = snapshot.user_name.upper()
+    title = snapshot.persona.profile_title
+    return {
+        s: t.replace("{name}", name).replace("{profile_title}", title) for s, t in titles.items()
+    }
+
+
+def _core_identity(persona: Persona) -> list[Line]:
+    parts = [persona.core_system_prompt.strip() or f"You are {persona.name}."]
+    if persona.personality_traits:
+        traits = ", ".join(f"{k}: {v}" for k, v in sorted(persona.personality_traits.items()))
+        parts.append(f"Personality: {traits}")
+    parts += [f"- {rule}" for rule in persona.behavioral_rules]
+    text = "\n".join(parts)
+    return [Line(Section.CORE_IDENTITY, f"persona:{persona.id}", "persona", text, 1.0, "always")]
+
+
+def _relationship(snapshot: _Snapshot) -> list[Line]:
+    relationship = snapshot.relationship
+    if relationship is None:
+        return []
+    text = f"You are {snapshot.user_name}'s {relationship.relationship_type}."
+    if relationship.custom_system_prompt:
+        text += f" {relationship.custom_system_prompt.strip()}"
+    lines = [
+        Line(Section.RELATIONSHIP, "relationship", "relationship", text, 1.0, "the relationship")
+    ]
+    jokes = [m for m in snapshot.memories if m.category == INSIDE_JOKE_CATEGORY]
+    lines += [
+        Line(
+            Section.RELATIONSHIP,
+            m.id,
+            "inside_joke",
+            f"- Inside joke you share: {m.text}",
+            0.5 + m.importance / 100,
+            "inside joke",
+        )
+        for m in sorted(jokes, key=lambda m: (-m.importance, m.created_at))
+    ]
+    return lines
+
+
+def _profile(snapshot: _Snapshot) -> list[Line]:
+    if snapshot.profile is None:
+        return []
+    categories = snapshot.profile.categories
+    return [
+        Line(
+            Section.PROFILE,
+            f"profile:{name}",
+            "profile",
+            f"{name}: {json.dumps(categories[name], sort_keys=True, ensure_ascii=False)}",
+            1.0 - index / 100,
+            "profile category",
+        )
+        for index, name in enumerate(snapshot.persona.profile_schema)
+        if categories.get(name)
+    ]
+
+
+def _core_memory(blocks: Sequence[Block]) -> list[Line]:
+    return [
+        Line(
+            Section.CORE_MEMORY,
+            block.id,
+            "shared_block" if block.owner is BlockOwner.USER_PERSONA else "block",
+            f"[{block.label}] {block.value.strip()}",
+            1.0 - index / 100,
+            "attached block",
+        )
+        for index, block in enumerate(blocks)
+        # The persona block repeats core identity: one source of truth.
+        if block.value.strip() and block.owner is not BlockOwner.PERSONA
+    ]
+
+
+def _style(procedures: Sequence[Procedure]) -> list[Line]:
+    return [
+        Line(
+            Section.CONVERSATION_STYLE,
+            f"procedure:{p.key}",
+            "procedure",
+            f"- {p.key}: {p.template}",
+            1.0 - index / 1000,
+            "procedure",
+        )
+        for index, p in enumerate(procedures)
+    ]
+
+
+def _task(snapshot: _Snapshot) -> list[Line]:
+    template = snapshot.persona.metadata.get("prompt_task")
+    if not isinstance(template, str):
+        template = "{user} is talking to you right now. Be {persona}."
+    text = template.replace("{user}", snapshot.user_name).replace(
+        "{persona}", snapshot.persona.name
+    )
+    return [Line(Section.TASK, "task", "task", text, 1.0, "the task")]
+
+
+def _recent_episodes(tx: Transaction, relationship: Relationship | None) -> list[Episode]:
+    if relationship is None or not relationship.memory_config.remember_past_conversations:
+        return []
+    found = tx.get_episodes(tx.list_sessions(relationship.persona_id, relationship.user_id))
+    depth = relationship.memory_config.auto_recall_depth
+    return sorted(found, key=lambda e: e.ended_at, reverse=True)[:depth]
+
+
+def _session_lines(tx: Transaction, request: PromptRequest) -> list[str]:
+    """The live session's latest turns, when it belongs to this relationship."""
+    if request.session_id is None:
+        return []
+    session = tx.get_session(request.session_id)
+    if (
+        session is None
+        or (session.persona_id, session.user_id) != (request.persona_id, request.user_id)
+        or session.status is not SessionStatus.LIVE
+    ):
+        return []
+    entries = tx.list_entries(session.id)[-6:]
+    return [f"This call so far - {e.role}: {e.content[:300]}" for e in entries]
+
+
+def _call_label(index: int) -> str:
+    return "Last call" if index == 0 else "Earlier call"
+
+
+def _ago(then: datetime, now: datetime) -> str:
+    days = (now - then).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago"

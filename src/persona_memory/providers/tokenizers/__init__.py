@@ -1,0 +1,1 @@
+"""Token counters for prompt budgets (``core.ports.Tokenizer``)."""

@@ -1,0 +1,250 @@
+"""One system prompt under a token budget (issue 11), on both backends: seed
+004's composite prompt, seed 002's profile section, the budget, and
+properties (never over budget, never another relationship's data,
+deterministic)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from persona_memory import Memory, PersonaCreate, RelationshipUpdate
+from persona_memory.core.learning import IngestRequest
+from persona_memory.core.procedures import ProcedurePut
+from persona_memory.core.prompts import TRUNCATION_MARKER, Line, Prompt, Section, assemble
+from persona_memory.core.sessions import EntryCreate, SessionCreate
+from persona_memory.core.users import UserCreate
+from persona_memory.providers.tokenizers.approximate import ApproximateTokenizer
+from persona_memory.tools import ToolContext
+from tests.conftest import LiveServer
+
+BRAD = (
+    "You are Brad - a decisive, confident guy who doesn't sugarcoat things. You're edgy but "
+    "caring. You speak directly and help people make tough calls. You're the friend who tells "
+    "it like it is."
+)
+FACTS = [
+    ("Job: Software Engineer at TechCorp, reports to Marcus", 8),
+    ("Currently: Casually dating Jessica", 6),
+    ("Coworkers: Sarah (problematic), Jake (cool), Priya (mentor)", 6),
+    ("Family: Mom in Ohio, younger brother Tom in college, dad passed in 2018", 8),
+    ("Hobbies: Rock climbing, fantasy football, craft beer", 5),
+    ("Allergic to: Peanuts", 9),
+]
+TITLES = [
+    "=== CORE IDENTITY ===",
+    "=== YOUR RELATIONSHIP WITH THIS USER ===",
+    "=== WHAT YOU KNOW ABOUT ALICE ===",
+    "=== RECENT CONTEXT ===",
+    "=== CONVERSATION STYLE ===",
+    "=== YOUR TASK ===",
+]
+
+
+@pytest.fixture
+def brad(memory: Memory) -> Memory:
+    """Seed 004's Brad and Alice: relationship, facts, inside jokes, last call, style."""
+    memory.personas.create(
+        PersonaCreate(id="brad", name="Brad", core_system_prompt=BRAD, behavioral_rules=["No BS"])
+    )
+    memory.users.create(UserCreate(id="alice", name="Alice"))
+    memory.relationships.put(
+        "brad",
+        "alice",
+        RelationshipUpdate(
+            relationship_type="friend",
+            custom_system_prompt="You and Alice are close bros. You call her 'dude' or 'Al'.",
+        ),
+    )
+    for text, importance in FACTS:
+        memory.add(text, persona_id="brad", user_id="alice", importance=importance)
+    for joke in ("The burrito incident", "Never trust a guy named Trevor"):
+        memory.add(joke, persona_id="brad", user_id="alice", category="inside_joke")
+    session = memory.sessions.start(SessionCreate(persona_id="brad", user_id="alice"))
+    memory.sessions.add_entries(
+        session.id,
+        [EntryCreate(content="I have a date with Jessica on Friday, any restaurant ideas?")],
+    )
+    memory.sessions.end(session.id)
+    memory.add(
+        "Alice mentioned tension with coworker Sarah",
+        persona_id="brad",
+        user_id="alice",
+        category="storyline",
+        metadata={"status": "in_progress", "topic": "sarah_work_conflict"},
+    )
+    memory.procedures.put(
+        "brad", "greeting", ProcedurePut(template="Greet casually: 'Yo', 'What's up dude'")
+    )
+    return memory
+
+
+def _titles(prompt: str) -> list[str]:
+    return [line for line in prompt.splitlines() if line.startswith("=== ")]
+
+
+def test_the_seed_004_prompt(brad: Memory) -> None:
+    built = brad.build_prompt("brad", "alice")
+    assert _titles(built.prompt) == TITLES
+    assert built.total_tokens <= 2000 and built.total_tokens == brad.tokenizer.count(built.prompt)
+    assert built.tokenizer == "minilm" and built.dropped == []
+    text = built.prompt
+    assert BRAD in text and "- No BS" in text
+    assert "You are Alice's friend. You and Alice are close bros." in text
+    assert "- Inside joke you share: The burrito incident" in text
+    for fact, _ in FACTS:
+        assert f"- {fact}" in text
+    assert "Last call (today): " in text and "Jessica" in text
+    assert "Current ongoing situation: Alice mentioned tension with coworker Sarah" in text
+    assert "- greeting: Greet casually" in text
+    assert text.rstrip().endswith("Alice is talking to you right now. Be Brad.")
+    # Without a query, facts come by decayed importance: the allergy (9) first.
+    facts = next(s for s in built.sections if s.name is Section.FACTS)
+    assert brad.memories.get(facts.items[0].id).text == "Allergic to: Peanuts"
+    assert sum(s.tokens for s in built.sections) <= built.total_tokens
+
+
+def test_a_small_budget_keeps_identity_and_the_most_relevant_facts(brad: Memory) -> None:
+    built = brad.build_prompt("brad", "alice", query="any food allergies?", token_budget=300)
+    assert built.total_tokens <= 300
+    assert BRAD in built.prompt
+    assert "Allergic to: Peanuts" in built.prompt
+    assert built.dropped and all("over budget" in d.reason for d in built.dropped)
+    kept = {item.id for section in built.sections for item in section.items}
+    assert not kept & {d.id for d in built.dropped}
+
+
+def test_core_identity_alone_over_budget_is_cut_with_a_marker(brad: Memory) -> None:
+    built = brad.build_prompt("brad", "alice", token_budget=25)
+    assert built.total_tokens <= 25
+    assert _titles(built.prompt) == ["=== CORE IDENTITY ==="]
+    assert built.prompt.endswith(TRUNCATION_MARKER)
+    assert built.sections[0].items[0].reason == "core identity, cut to fit"
+
+
+def test_superseded_facts_and_other_relationships_never_appear(brad: Memory) -> None:
+    def ingest(user: str, line: str) -> None:
+        messages = [{"role": "user", "content": line}]
+        brad.learning.ingest(
+            IngestRequest.model_validate(
+                {"persona_id": "brad", "user_id": user, "messages": messages}
+            )
+        )
+
+    ingest("alice", "I live in Boston.")
+    ingest("alice", "I just moved to Denver.")
+    ingest("bob", "I'm allergic to shellfish.")
+    brad.add("Bob's secret: he hates his job", persona_id="brad", user_id="bob")
+    built = brad.build_prompt("brad", "alice", query="where does she live? allergies?")
+    assert "Denver" in built.prompt and "Boston" not in built.prompt
+    assert "shellfish" not in built.prompt and "Bob" not in built.prompt
+
+
+def test_the_seed_002_profile_section(memory: Memory) -> None:
+    memory.personas.create(PersonaCreate(id="bjorn", name="Björn", profile_title="STUDENT MEMORY"))
+    context = ToolContext(persona_id="bjorn", user_id="anna")
+    for category, data in [
+        ("personal_info", {"name": "Anna"}),
+        ("areas_to_improve", {"grammar": ["word order"]}),
+        ("knowledge_strengths", {"verbs": "regular present"}),
+    ]:
+        memory.invoke_tool("update_memory", {"category": category, "data": data}, context)
+    prompt = memory.build_prompt("bjorn", "anna").prompt
+    assert "=== STUDENT MEMORY ===" in prompt
+    section = prompt.split("=== STUDENT MEMORY ===")[1].split("===")[0]
+    assert 'personal_info: {"name": "Anna"}' in section
+    assert 'areas_to_improve: {"grammar": ["word order"]}' in section
+    assert "knowledge_strengths" in section
+    memory.profiles.clear("bjorn", "anna", "areas_to_improve")
+    after = memory.build_prompt("bjorn", "anna").prompt
+    assert "areas_to_improve" not in after and "personal_info" in after
+
+
+def test_over_http_and_for_the_user_themselves(brad: Memory, server: LiveServer) -> None:
+    with httpx.Client(base_url=server.url) as http:
+        body = {"persona_id": "brad", "user_id": "alice", "token_budget": 500, "query": "food"}
+        response = http.post("/v1/prompt", json=body)
+        assert response.status_code == 200, response.text
+        assert response.json()["total_tokens"] <= 500
+        assert http.post("/v1/prompt", json={**body, "token_budget": 0}).status_code == 422
+        assert http.post("/v1/prompt", json={**body, "persona_id": "zed"}).status_code == 404
+        token = brad.tokens.issue("alice").token
+        mine = http.get(
+            "/v1/me/personas/brad/prompt",
+            params={"token_budget": 400},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert mine.status_code == 200, mine.text
+        assert mine.json()["prompt"].startswith("=== CORE IDENTITY ===")
+        assert mine.json()["total_tokens"] <= 400
+
+
+# --- properties ------------------------------------------------------------------
+
+budgets = st.integers(min_value=1, max_value=3_000)
+queries = st.one_of(st.none(), st.sampled_from(["peanuts", "work", "Jessica", "shellfish"]))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(budget=budgets, query=queries)
+def test_never_over_budget_never_another_relationship_and_deterministic(
+    brad: Memory, budget: int, query: str | None
+) -> None:
+    # The fixture is made once for all examples: Bob's data is added once.
+    if not any(user.id == "bob" for user in brad.users.all()):
+        brad.add("Bob is allergic to shellfish", persona_id="brad", user_id="bob", importance=10)
+        brad.personas.create(PersonaCreate(id="sage", name="Sage"))
+        brad.add("Sage knows Alice hates shellfish", persona_id="sage", user_id="alice")
+    built = brad.build_prompt("brad", "alice", query=query, token_budget=budget)
+    assert built.total_tokens <= budget
+    assert "shellfish" not in built.prompt and "Bob" not in built.prompt
+    again = brad.build_prompt("brad", "alice", query=query, token_budget=budget)
+    # Same text, same items in the same order; scores may move in their last
+    # digits, as decay runs on the clock.
+    assert again.prompt == built.prompt
+    assert _manifest(again) == _manifest(built)
+
+
+def _manifest(built: Prompt) -> tuple[list[list[str]], list[str]]:
+    return (
+        [[item.id for item in section.items] for section in built.sections],
+        [item.id for item in built.dropped],
+    )
+
+
+lines = st.lists(
+    st.builds(
+        Line,
+        section=st.sampled_from(list(Section)),
+        id=st.uuids().map(str),
+        kind=st.just("fact"),
+        # Stored text never holds NUL or lone surrogates: they are refused on the way in.
+        text=st.text(
+            st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+            min_size=1,
+            max_size=200,
+        ),
+        score=st.floats(min_value=0, max_value=1),
+        reason=st.just("r"),
+    ),
+    max_size=30,
+)
+
+
+@given(lines=lines, budget=budgets)
+def test_assemble_never_exceeds_the_budget_and_keeps_lines_whole(
+    lines: list[Line], budget: int
+) -> None:
+    count = ApproximateTokenizer().count
+    titles = {section: f"=== {section.value.upper()} ===" for section in Section}
+    built = assemble(lines, titles, budget, count)
+    assert built.total_tokens == count(built.prompt) <= budget
+    assert assemble(lines, titles, budget, count) == built
+    kept = {item.id for section in built.sections for item in section.items}
+    for line in lines:
+        if line.id in kept and line.section is not Section.CORE_IDENTITY:
+            assert line.text in built.prompt
