@@ -226,7 +226,7 @@ lines = st.lists(
         kind=st.just("fact"),
         # Stored text never holds NUL or lone surrogates: they are refused on the way in.
         text=st.text(
-            st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+            st.characters(codec="utf-8", exclude_characters="\x00"),
             min_size=1,
             max_size=200,
         ),
