@@ -7,7 +7,15 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 JSONObject = dict[str, Any]
 
@@ -110,6 +118,13 @@ def refuse_nulls(model: BaseModel, optional: frozenset[str] = frozenset()) -> No
             raise ValueError(f"{name} cannot be null: leave it out to keep it")
 
 
+# Validation context for values read back from our own store: they were checked
+# on the way in, and walking every string of every row again on each read cost
+# more than the query (a prompt reads hundreds of memories).
+STORED = "stored"
+FROM_STORE = {STORED: True}
+
+
 class Model(BaseModel):
     """A request or record model: unknown fields are an error, not ignored, and no
     value that could not be stored and read back gets in."""
@@ -118,6 +133,7 @@ class Model(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _storable(cls, data: Any) -> Any:
-        check_json(data)
+    def _storable(cls, data: Any, info: ValidationInfo) -> Any:
+        if info.context is None or not info.context.get(STORED):
+            check_json(data)
         return data

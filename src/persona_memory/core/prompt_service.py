@@ -34,6 +34,9 @@ INSIDE_JOKE_CATEGORY = "inside_joke"
 # Categories that have a section of their own, not the facts list.
 NOT_FACTS = frozenset({EPISODE_CATEGORY, STORYLINE_CATEGORY, INSIDE_JOKE_CATEGORY})
 MAX_CANDIDATES = 200
+# Matches ranked by search: more than a 2,000-token prompt holds; the rest still
+# compete by decayed importance.
+SEARCH_LIMIT = 50
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ class PromptService:
             return [(m, score, "important and recent") for m, score in ranked[:MAX_CANDIDATES]]
         allowed = {m.id: m for m in memories}
         query = MemoryQuery(scopes=(scope,), current_at=now)
-        hits = self._searcher.search(request.query, query, limit=min(MAX_CANDIDATES, len(allowed)))
+        hits = self._searcher.search(request.query, query, limit=min(SEARCH_LIMIT, len(allowed)))
         found = [(allowed[h.id], h.score, "relevant to the query") for h in hits if h.id in allowed]
         seen = {m.id for m, _, _ in found}
         # The rest still compete, below every match, by decayed importance.

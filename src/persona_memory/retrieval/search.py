@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from persona_memory.core.base import utcnow
+from persona_memory.core.base import FROM_STORE, utcnow
 from persona_memory.core.decay import Decay
 from persona_memory.core.memories import MemoryQuery, SearchHit, SearchMode
 from persona_memory.core.ports import Embedder, Store, Vectors
@@ -78,11 +78,14 @@ class HybridSearcher:
         text_rank = {memory_id: rank for rank, memory_id in enumerate(text_ranking, 1)}
         vector_rank = {memory_id: rank for rank, memory_id in enumerate(dense, 1)}
         return [
-            SearchHit(
-                **records[memory_id].model_dump(),
-                score=score,
-                text_rank=text_rank.get(memory_id),
-                vector_rank=vector_rank.get(memory_id),
+            SearchHit.model_validate(
+                {
+                    **dict(records[memory_id]),
+                    "score": score,
+                    "text_rank": text_rank.get(memory_id),
+                    "vector_rank": vector_rank.get(memory_id),
+                },
+                context=FROM_STORE,
             )
             for score, memory_id in weighted
         ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from persona_memory.core.base import FROM_STORE
 from persona_memory.core.blocks import Block
 from persona_memory.core.memories import HistoryEvent, MemoryHistoryEntry, MemoryRecord
 from persona_memory.core.personas import Persona
@@ -61,7 +62,7 @@ def relationship_values(relationship: Relationship) -> dict[str, Any]:
 def memory_from_row(row: Row[Any]) -> MemoryRecord:
     values = {name: row._mapping[name] for name in MEMORY_COLUMNS}
     values["scope"] = ScopeKind(values["scope"])
-    return MemoryRecord.model_validate(values)
+    return MemoryRecord.model_validate(values, context=FROM_STORE)
 
 
 def memory_values(record: MemoryRecord) -> dict[str, Any]:
