@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from persona_memory.core.base import utcnow
@@ -37,6 +37,7 @@ MAX_CANDIDATES = 200
 # Matches ranked by search: more than a 2,000-token prompt holds; the rest still
 # compete by decayed importance.
 SEARCH_LIMIT = 50
+IMPORTANT = 7
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class PromptService:
                 persona=persona,
                 user_name=(user.name if user and user.name else user_id),
                 relationship=relationship,
-                memories=tx.list_memories(current, limit=10_000) if exists else [],
+                memories=_candidates(tx, current) if exists else [],
                 persona_memories=tx.list_memories(persona_scope, limit=MAX_CANDIDATES),
                 profile=tx.get_profile(persona_id, user_id) if exists else None,
                 blocks=tx.attached_blocks(persona_id, user_id) if exists else [],
@@ -307,6 +308,18 @@ def _task(snapshot: _Snapshot) -> list[Line]:
         "{persona}", snapshot.persona.name
     )
     return [Line(Section.TASK, "task", "task", text, 1.0, "the task")]
+
+
+def _candidates(tx: Transaction, current: MemoryQuery) -> list[MemoryRecord]:
+    """The relationship's newest memories and its important ones, each capped:
+    a query's search looks at the whole scope; without one, an old fact competes
+    only if it matters (importance >= IMPORTANT), like an allergy."""
+    found = {m.id: m for m in tx.list_memories(current, limit=MAX_CANDIDATES)}
+    important = replace(current, min_importance=IMPORTANT)
+    found |= {m.id: m for m in tx.list_memories(important, limit=MAX_CANDIDATES)}
+    for category in (STORYLINE_CATEGORY, INSIDE_JOKE_CATEGORY):
+        found |= {m.id: m for m in tx.list_memories(replace(current, category=category))}
+    return list(found.values())
 
 
 def _recent_episodes(tx: Transaction, relationship: Relationship | None) -> list[Episode]:

@@ -4,6 +4,7 @@ token counts, offline. The default is the embedding model's own tokenizer
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -16,8 +17,13 @@ class HuggingFaceTokenizer:
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
         self.name = name or Path(path).parent.name
+        # The same memory lines recur in every prompt of a relationship.
+        self.count = lru_cache(maxsize=65_536)(self._count)  # type: ignore[method-assign]
 
     def count(self, text: str) -> int:
+        return self._count(text)
+
+    def _count(self, text: str) -> int:
         if not text:
             return 0
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)

@@ -18,9 +18,18 @@ from persona_memory.core.memories import (
 )
 from persona_memory.core.ports import Embedding, Hit, Vectors
 from persona_memory.storage.predicates import memory_where
-from persona_memory.storage.rows import history_from_row, memory_from_row, memory_values
+from persona_memory.storage.rows import (
+    MEMORY_COLUMNS,
+    history_from_row,
+    memory_from_row,
+    memory_values,
+)
 from persona_memory.storage.schema import memories, memory_history, memory_tags
 from persona_memory.storage.sql.base import Rows, locked
+
+# A record's columns: never the vector, whose conversion per row cost more than
+# the rest of the read.
+RECORD = tuple(memories.c[name] for name in MEMORY_COLUMNS)
 
 
 class MemorySql(Rows):
@@ -44,21 +53,21 @@ class MemorySql(Rows):
         _write_history(self.connection, [(HistoryEvent.ADD, None, record) for record, _ in items])
 
     def get_memory(self, memory_id: str, *, for_update: bool = False) -> MemoryRecord | None:
-        statement = locked(select(memories).where(memories.c.id == memory_id), for_update)
+        statement = locked(select(*RECORD).where(memories.c.id == memory_id), for_update)
         row = self.connection.execute(statement).first()
         return None if row is None else memory_from_row(row)
 
     def get_memories(self, memory_ids: Sequence[str]) -> list[MemoryRecord]:
         if not memory_ids:
             return []
-        statement = select(memories).where(memories.c.id.in_(list(memory_ids)))
+        statement = select(*RECORD).where(memories.c.id.in_(list(memory_ids)))
         return [memory_from_row(row) for row in self.connection.execute(statement)]
 
     def list_memories(
         self, query: MemoryQuery, *, limit: int = 100, offset: int = 0
     ) -> list[MemoryRecord]:
         statement = (
-            select(memories)
+            select(*RECORD)
             .where(memory_where(query))
             .order_by(memories.c.created_at.desc(), memories.c.pk.desc())
             .limit(limit)
