@@ -291,3 +291,20 @@ def test_tokenizers(tmp_path: Path) -> None:
     assert load_tokenizer("approximate").count("12345678") == 2
     with pytest.raises(InvalidInput):
         load_tokenizer("gpt-17")
+
+
+def test_a_persona_overrides_titles_and_the_task(memory: Memory) -> None:
+    memory.personas.create(
+        PersonaCreate(
+            id="pi",
+            name="Pi",
+            metadata={
+                "prompt_titles": {"facts": "## What {name} told you", "nonsense": "ignored"},
+                "prompt_task": "Tutor {user} as {persona}.",
+            },
+        )
+    )
+    memory.add("Likes algebra", persona_id="pi", user_id="sam")
+    prompt = memory.build_prompt("pi", "sam").prompt
+    assert "## What SAM told you\n- Likes algebra" in prompt
+    assert prompt.endswith("=== YOUR TASK ===\nTutor sam as Pi.")
