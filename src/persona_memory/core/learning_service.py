@@ -45,7 +45,6 @@ from persona_memory.core.memories import (
     MemoryCreate,
     MemoryQuery,
     MemoryRecord,
-    SearchHit,
     new_record,
 )
 from persona_memory.core.ports import (
@@ -322,13 +321,8 @@ class LearningService:
             with self._store.read() as tx:
                 found |= {m.id: m for m in tx.list_memories(slotted, limit=NEIGHBOURS)}
         hits = self._searcher.search_embedded(candidate.text, vector, query, limit=NEIGHBOURS)
-        found |= {hit.id: _record(hit) for hit in hits}
+        found |= {hit.id: hit.record() for hit in hits}
         return [m for m in found.values() if m.category != EPISODE_CATEGORY]
-
-
-def _record(hit: SearchHit) -> MemoryRecord:
-    ranking = {"score", "text_rank", "vector_rank"}
-    return MemoryRecord.model_validate(hit.model_dump(exclude=ranking))
 
 
 # --- writing a plan ----------------------------------------------------------

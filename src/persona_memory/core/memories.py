@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from persona_memory.core.base import (
+    FROM_STORE,
     MAX_QUERY_CHARS,
     BoundedJSON,
     JSONObject,
@@ -166,6 +167,11 @@ class SearchHit(MemoryRecord):
     score: float = Field(description="fused relevance, higher is better")
     text_rank: int | None = Field(default=None, description="1-based BM25 rank, if matched")
     vector_rank: int | None = Field(default=None, description="1-based dense rank, if matched")
+
+    def record(self) -> MemoryRecord:
+        """The memory without its ranking."""
+        values = self.model_dump(exclude={"score", "text_rank", "vector_rank"})
+        return MemoryRecord.model_validate(values, context=FROM_STORE)
 
 
 class SearchResults(Model):

@@ -9,7 +9,7 @@ appear; a superseded fact (``valid_to`` passed) never does.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -36,8 +36,9 @@ NOT_FACTS = frozenset({EPISODE_CATEGORY, STORYLINE_CATEGORY, INSIDE_JOKE_CATEGOR
 MAX_CANDIDATES = 200
 # Matches ranked by search: more than a 2,000-token prompt holds; the rest still
 # compete by decayed importance.
-SEARCH_LIMIT = 50
+SEARCH_LIMIT = 100
 IMPORTANT = 7
+FILLERS = 50
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,9 @@ class PromptService:
                 persona=persona,
                 user_name=(user.name if user and user.name else user_id),
                 relationship=relationship,
-                memories=_candidates(tx, current) if exists else [],
+                memories=(
+                    _candidates(tx, current, query=request.query is not None) if exists else []
+                ),
                 persona_memories=tx.list_memories(persona_scope, limit=MAX_CANDIDATES),
                 profile=tx.get_profile(persona_id, user_id) if exists else None,
                 blocks=tx.attached_blocks(persona_id, user_id) if exists else [],
@@ -122,9 +125,8 @@ class PromptService:
 
     def _facts(self, snapshot: _Snapshot, request: PromptRequest, now: datetime) -> list[Line]:
         facts = [m for m in snapshot.memories if m.category not in NOT_FACTS]
-        scored = self._ranked(
-            facts, request, now, Scope.for_owner(request.persona_id, request.user_id)
-        )
+        scope = Scope.for_owner(request.persona_id, request.user_id)
+        scored = self._ranked(facts, request, now, scope, lambda m: m.category not in NOT_FACTS)
         return [
             Line(Section.FACTS, m.id, "fact", f"- {m.text}", score, reason)
             for m, score, reason in scored
@@ -133,30 +135,36 @@ class PromptService:
     def _about_you(self, snapshot: _Snapshot, request: PromptRequest, now: datetime) -> list[Line]:
         # The persona's own memories (seed 003 will give them their own kind;
         # until then every persona-scope memory is one).
-        scored = self._ranked(
-            snapshot.persona_memories, request, now, Scope.for_owner(request.persona_id, None)
-        )
+        if not snapshot.persona_memories:
+            return []  # none at all: no search to run
+        scope = Scope.for_owner(request.persona_id, None)
+        scored = self._ranked(snapshot.persona_memories, request, now, scope, lambda m: True)
         return [
             Line(Section.ABOUT_YOU, m.id, "persona_memory", f"- {m.text}", score, reason)
             for m, score, reason in scored
         ]
 
     def _ranked(
-        self, memories: list[MemoryRecord], request: PromptRequest, now: datetime, scope: Scope
+        self,
+        memories: list[MemoryRecord],
+        request: PromptRequest,
+        now: datetime,
+        scope: Scope,
+        belongs: Callable[[MemoryRecord], bool],
     ) -> list[tuple[MemoryRecord, float, str]]:
-        """By hybrid relevance to the query (times decay), else by decayed importance."""
-        if not memories:
-            return []
-        if request.query is None:
-            ranked = [(m, self._decay.effective_importance(m, now) / 10) for m in memories]
-            ranked.sort(key=lambda pair: (-pair[1], pair[0].id))
-            return [(m, score, "important and recent") for m, score in ranked[:MAX_CANDIDATES]]
-        allowed = {m.id: m for m in memories}
-        query = MemoryQuery(scopes=(scope,), current_at=now)
-        hits = self._searcher.search(request.query, query, limit=min(SEARCH_LIMIT, len(allowed)))
-        found = [(allowed[h.id], h.score, "relevant to the query") for h in hits if h.id in allowed]
+        """With a query: the scope's best matches by hybrid search (times decay),
+        then the read candidates by decayed importance; without: the latter only."""
+        found: list[tuple[MemoryRecord, float, str]] = []
+        if request.query is not None:
+            query = MemoryQuery(scopes=(scope,), current_at=now)
+            hits = self._searcher.search(request.query, query, limit=SEARCH_LIMIT)
+            found = [
+                (record, hit.score, "relevant to the query")
+                for hit in hits
+                if belongs(record := hit.record())
+            ]
         seen = {m.id for m, _, _ in found}
-        # The rest still compete, below every match, by decayed importance.
+        # Below every match (scores under 0.001; a match scores far more).
         rest = [
             (m, self._decay.effective_importance(m, now) / 10_000, "important and recent")
             for m in memories
@@ -310,13 +318,16 @@ def _task(snapshot: _Snapshot) -> list[Line]:
     return [Line(Section.TASK, "task", "task", text, 1.0, "the task")]
 
 
-def _candidates(tx: Transaction, current: MemoryQuery) -> list[MemoryRecord]:
-    """The relationship's newest memories and its important ones, each capped:
-    a query's search looks at the whole scope; without one, an old fact competes
-    only if it matters (importance >= IMPORTANT), like an allergy."""
-    found = {m.id: m for m in tx.list_memories(current, limit=MAX_CANDIDATES)}
+def _candidates(tx: Transaction, current: MemoryQuery, *, query: bool) -> list[MemoryRecord]:
+    """What competes besides a query's matches: the important memories (an old
+    allergy still matters) and, without a query, the newest; each capped. A
+    query's search looks at the whole scope itself."""
     important = replace(current, min_importance=IMPORTANT)
-    found |= {m.id: m for m in tx.list_memories(important, limit=MAX_CANDIDATES)}
+    found = {
+        m.id: m for m in tx.list_memories(important, limit=FILLERS if query else MAX_CANDIDATES)
+    }
+    if not query:
+        found |= {m.id: m for m in tx.list_memories(current, limit=MAX_CANDIDATES)}
     for category in (STORYLINE_CATEGORY, INSIDE_JOKE_CATEGORY):
         found |= {m.id: m for m in tx.list_memories(replace(current, category=category))}
     return list(found.values())
