@@ -168,10 +168,16 @@ def render(lines: Sequence[Line], titles: Mapping[Section, str]) -> str:
 
 def _cost(line: Line, chosen: Sequence[Line], titles: Mapping[Section, str], count: Count) -> int:
     """Tokens ``line`` adds: its text and newline, plus its title if it opens the section."""
-    cost = count(line.text) + 1
+    cost = count(line.text) + _joint(count, "\n")
     if not any(other.section is line.section for other in chosen):
-        cost += count(titles[line.section]) + 2
+        cost += count(titles[line.section]) + _joint(count, "\n\n")
     return cost
+
+
+def _joint(count: Count, separator: str) -> int:
+    """What joining two texts with ``separator`` costs this tokenizer: nothing for
+    WordPiece, a token or so for BPE. The final recount settles any rest."""
+    return max(0, count(f"x{separator}x") - 2 * count("x"))
 
 
 def _fit_core(
