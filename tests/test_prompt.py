@@ -62,6 +62,13 @@ def brad(memory: Memory) -> Memory:
     )
     for text, importance in FACTS:
         memory.add(text, persona_id="brad", user_id="alice", importance=importance)
+    for film in ("Dune", "Alien", "Heat", "Up", "Jaws", "Rocky", "Fargo", "Big"):
+        memory.add(
+            f"Watched {film} at the cinema with her brother Tom last weekend and loved it",
+            persona_id="brad",
+            user_id="alice",
+            importance=3,
+        )
     for joke in ("The burrito incident", "Never trust a guy named Trevor"):
         memory.add(joke, persona_id="brad", user_id="alice", category="inside_joke")
     session = memory.sessions.start(SessionCreate(persona_id="brad", user_id="alice"))
@@ -109,6 +116,8 @@ def test_the_seed_004_prompt(brad: Memory) -> None:
 
 
 def test_a_small_budget_keeps_identity_and_the_most_relevant_facts(brad: Memory) -> None:
+    everything = brad.build_prompt("brad", "alice", query="any food allergies?")
+    assert everything.total_tokens > 300, "the test needs more than fits in 300 tokens"
     built = brad.build_prompt("brad", "alice", query="any food allergies?", token_budget=300)
     assert built.total_tokens <= 300
     assert BRAD in built.prompt
