@@ -85,3 +85,38 @@ def test_learning_bench_reports_recall_extraction_and_latency(
         assert 0 < timing["p50"] <= timing["p95"]
     assert report["llm_vs_heuristic_p50"] > 0
     assert (tmp_path / "learning.md").read_text().startswith("# Learning on LoCoMo")
+
+
+@needs_data
+@pytest.mark.slow
+def test_prompt_bench_reports_recall_and_latency_per_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "bench_prompt", Path(__file__).resolve().parents[1] / "bench" / "prompt.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up
+    monkeypatch.setattr(sys, "path", list(sys.path))  # it puts the repo root first
+    spec.loader.exec_module(bench)
+    argv = ["--data", str(DATA), "--conversations", "1", "--sessions", "2"]
+    bench.main([*argv, "--embedder", "hash", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "prompt.json").read_text())
+    assert report["conversations"] == 1 and report["sessions"] == 2 and report["questions"] > 0
+    assert report["tokenizer"] == "minilm" and report["facts_without_source"] == 0
+    assert set(report["sets"]) == {"raw", "named"}
+    for result in report["sets"].values():
+        assert result["baseline_search_ms"]["p50"] > 0
+        recalls = []
+        for budget, m in result["budgets"].items():
+            assert 0 < m["prompt_recall"] <= 1 and 0 < m["baseline_recall"] <= 1
+            assert 0 < m["prompt_tokens_mean"] <= int(budget)
+            assert 0 < m["baseline_tokens_mean"] <= int(budget)
+            assert m["memory_items_mean"] > 0 and 0 < m["build_ms"]["p50"] <= m["build_ms"]["p95"]
+            assert m["prompts_over_budget"] == m["prompts_with_duplicate_items"] == 0
+            recalls.append(m["prompt_recall"])
+        assert recalls[0] <= recalls[-1]  # 2,000 tokens carry at least what 500 do
+    assert report["sets"]["raw"]["budgets"]["1000"]["learned_items_mean"] == 0
+    assert report["sets"]["named"]["budgets"]["1000"]["learned_items_mean"] > 0
+    assert (tmp_path / "prompt.md").read_text().startswith("# Prompt assembly on LoCoMo")
