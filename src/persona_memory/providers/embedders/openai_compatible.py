@@ -10,7 +10,6 @@ no offline fallback: a failure raises :class:`EmbeddingFailed` (or its
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,8 +18,8 @@ import numpy as np
 
 from persona_memory.core.errors import PersonaMemoryError
 from persona_memory.core.ports import Vectors
+from persona_memory.providers.http import Unreachable, post_retrying
 
-_RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 PROBE_TEXT = "dimension probe"
 
 
@@ -97,23 +96,14 @@ class OpenAICompatibleEmbedder:
     def _post(self, texts: Sequence[str]) -> Vectors:
         """One request's vectors, in input order, checked; not normalised."""
         body = {"model": self.model, "input": list(texts)}
-        last = ""
-        for attempt in range(self._retries + 1):
-            if attempt:
-                time.sleep(min(0.2 * 2**attempt, 2.0))
-            try:
-                response = self._client.post("/embeddings", json=body)
-            except httpx.HTTPError as error:
-                last = f"{type(error).__name__}: {error}"
-                continue
-            if response.status_code in _RETRY_STATUSES:
-                last = f"HTTP {response.status_code}"
-                continue
-            return self._check(self._vectors(response, len(texts)))
-        raise EmbeddingUnavailable(
-            f"embedding endpoint {self._where()} failed after {self._retries + 1} attempt(s) "
-            f"({last}); a memory cannot be stored or searched by meaning without its vector"
-        )
+        try:
+            response = post_retrying(self._client, "/embeddings", body, self._retries)
+        except Unreachable as error:
+            raise EmbeddingUnavailable(
+                f"embedding endpoint {self._where()} failed after {self._retries + 1} attempt(s) "
+                f"({error}); a memory cannot be stored or searched by meaning without its vector"
+            ) from error
+        return self._check(self._vectors(response, len(texts)))
 
     def _vectors(self, response: httpx.Response, count: int) -> Vectors:
         if response.status_code >= 400:

@@ -4,7 +4,6 @@ the validation error; transport failures retried with backoff."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -12,11 +11,11 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from persona_memory.core.ports import LLMOutputInvalid, LLMUnavailable
+from persona_memory.providers.http import Unreachable, post_retrying
 from persona_memory.providers.llms.json_output import NoJSON, parse_json_object
 
 M = TypeVar("M", bound=BaseModel)
 Message = dict[str, str]
-_RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 
 
 class OpenAICompatibleLLM:
@@ -54,20 +53,11 @@ class OpenAICompatibleLLM:
     def chat(self, messages: Sequence[Message]) -> str:
         """The first choice's text; LLMUnavailable once the retries are spent."""
         body = {"model": self.model, "messages": list(messages), "temperature": 0}
-        last: str = ""
-        for attempt in range(self._retries + 1):
-            if attempt:
-                time.sleep(min(0.2 * 2**attempt, 2.0))
-            try:
-                response = self._client.post("/chat/completions", json=body)
-            except httpx.HTTPError as error:
-                last = f"{type(error).__name__}: {error}"
-                continue
-            if response.status_code in _RETRY_STATUSES:
-                last = f"HTTP {response.status_code}"
-                continue
-            return _content(response)
-        raise LLMUnavailable(f"{self._client.base_url}: {last}")
+        try:
+            response = post_retrying(self._client, "/chat/completions", body, self._retries)
+        except Unreachable as error:
+            raise LLMUnavailable(f"{self._client.base_url}: {error}") from error
+        return _content(response)
 
     def close(self) -> None:
         self._client.close()
