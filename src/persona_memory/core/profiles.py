@@ -282,9 +282,10 @@ def render_section(
     personal_info: {"name": "Anna"}
     areas_to_improve: {"grammar": ["word order"]}
     """
-    lines = [
-        f"{name}: {json.dumps(categories[name], sort_keys=True, ensure_ascii=False)}"
-        for name in schema
-        if categories.get(name)
-    ]
+    lines = [category_line(name, categories[name]) for name in schema if categories.get(name)]
     return "\n".join([title, *lines]) if lines else ""
+
+
+def category_line(name: str, value: object) -> str:
+    """One category as a prompt line: ``areas_to_improve: {"grammar": [...]}``."""
+    return f"{name}: {json.dumps(value, sort_keys=True, ensure_ascii=False)}"

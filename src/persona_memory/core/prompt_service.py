@@ -8,7 +8,6 @@ appear; a superseded fact (``valid_to`` passed) never does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -24,7 +23,7 @@ from persona_memory.core.persona_service import require_persona
 from persona_memory.core.personas import Persona
 from persona_memory.core.ports import Searcher, Store, Tokenizer, Transaction
 from persona_memory.core.procedures import Procedure, effective
-from persona_memory.core.profiles import Profile
+from persona_memory.core.profiles import Profile, category_line
 from persona_memory.core.prompts import TITLES, Line, Prompt, PromptRequest, Section, assemble
 from persona_memory.core.relationships import Relationship
 from persona_memory.core.scope import Scope
@@ -269,7 +268,7 @@ def _profile(snapshot: _Snapshot) -> list[Line]:
             Section.PROFILE,
             f"profile:{name}",
             "profile",
-            f"{name}: {json.dumps(categories[name], sort_keys=True, ensure_ascii=False)}",
+            category_line(name, categories[name]),
             1.0 - index / 100,
             "profile category",
         )

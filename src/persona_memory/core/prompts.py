@@ -140,10 +140,16 @@ def assemble(
         key=lambda line: (-PRIORITY[line.section], -line.score, line.id),
     )
     used = count(render(chosen, titles))
+    newline, blank_line = _joint(count, "\n"), _joint(count, "\n\n")
+    opened = {line.section for line in chosen}
     for line in others:
-        cost = _cost(line, chosen, titles, count)
+        # A line costs its text and newline, plus its title if it opens the section.
+        cost = count(line.text) + newline
+        if line.section not in opened:
+            cost += count(titles[line.section]) + blank_line
         if used + cost <= budget:
             chosen.append(line)
+            opened.add(line.section)
             used += cost
         else:
             dropped.append(
@@ -164,14 +170,6 @@ def render(lines: Sequence[Line], titles: Mapping[Section, str]) -> str:
         if texts:
             blocks.append("\n".join([titles[section], *texts]))
     return "\n\n".join(blocks)
-
-
-def _cost(line: Line, chosen: Sequence[Line], titles: Mapping[Section, str], count: Count) -> int:
-    """Tokens ``line`` adds: its text and newline, plus its title if it opens the section."""
-    cost = count(line.text) + _joint(count, "\n")
-    if not any(other.section is line.section for other in chosen):
-        cost += count(titles[line.section]) + _joint(count, "\n\n")
-    return cost
 
 
 def _joint(count: Count, separator: str) -> int:
