@@ -157,11 +157,7 @@ class PromptService:
         if request.query is not None:
             query = MemoryQuery(scopes=(scope,), current_at=now)
             hits = self._searcher.search(request.query, query, limit=SEARCH_LIMIT)
-            found = [
-                (record, hit.score, "relevant to the query")
-                for hit in hits
-                if belongs(record := hit.record())
-            ]
+            found = [(hit, hit.score, "relevant to the query") for hit in hits if belongs(hit)]
         seen = {m.id for m, _, _ in found}
         # Below every match (scores under 0.001; a match scores far more).
         rest = [

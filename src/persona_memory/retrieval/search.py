@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from persona_memory.core.base import FROM_STORE, utcnow
+from persona_memory.core.base import utcnow
 from persona_memory.core.decay import Decay
 from persona_memory.core.memories import MemoryQuery, SearchHit, SearchMode
 from persona_memory.core.ports import Embedder, Store, Vectors
@@ -77,15 +77,13 @@ class HybridSearcher:
         )[:limit]
         text_rank = {memory_id: rank for rank, memory_id in enumerate(text_ranking, 1)}
         vector_rank = {memory_id: rank for rank, memory_id in enumerate(dense, 1)}
+        # The records were validated as they were read: construct, don't re-validate.
         return [
-            SearchHit.model_validate(
-                {
-                    **dict(records[memory_id]),
-                    "score": score,
-                    "text_rank": text_rank.get(memory_id),
-                    "vector_rank": vector_rank.get(memory_id),
-                },
-                context=FROM_STORE,
+            SearchHit.model_construct(
+                **records[memory_id].__dict__,
+                score=score,
+                text_rank=text_rank.get(memory_id),
+                vector_rank=vector_rank.get(memory_id),
             )
             for score, memory_id in weighted
         ]
@@ -97,3 +95,4 @@ class HybridSearcher:
         with self._store.read() as tx:
             hits = tx.vector_search(vector, self._embedder.model_name, query, depth)
         return [hit.memory_id for hit in hits]
+

@@ -60,7 +60,8 @@ def relationship_values(relationship: Relationship) -> dict[str, Any]:
 
 
 def memory_from_row(row: Row[Any]) -> MemoryRecord:
-    values = {name: row._mapping[name] for name in MEMORY_COLUMNS}
+    """A row selected as ``RECORD`` (storage/sql/memories.py): MEMORY_COLUMNS, in order."""
+    values = dict(zip(MEMORY_COLUMNS, row, strict=True))
     values["scope"] = ScopeKind(values["scope"])
     return MemoryRecord.model_validate(values, context=FROM_STORE)
 

@@ -137,7 +137,7 @@ class MemorySql(Rows):
 
     def memories_to_embed(self, model: str, limit: int) -> list[MemoryRecord]:
         statement = (
-            select(memories).where(_stale_embedding(model)).order_by(memories.c.pk).limit(limit)
+            select(*RECORD).where(_stale_embedding(model)).order_by(memories.c.pk).limit(limit)
         )
         return [memory_from_row(row) for row in self.connection.execute(statement)]
 
