@@ -344,7 +344,7 @@ def evaluate(
     result.memories.append(len(facts.dias))
     user = sample.conversation.sample_id
     count = counter.count
-    clear = getattr(memory.tokenizer.count, "cache_clear", None)  # a cache of counts, if any
+    clear = getattr(memory.tokenizer, "cache_clear", None)  # its caches of counts, if any
     with instrumented(memory) as watches:
         for number, question in enumerate(sample.conversation.questions):
             built: dict[int, Built] = {}

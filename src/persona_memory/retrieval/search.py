@@ -95,4 +95,3 @@ class HybridSearcher:
         with self._store.read() as tx:
             hits = tx.vector_search(vector, self._embedder.model_name, query, depth)
         return [hit.memory_id for hit in hits]
-
