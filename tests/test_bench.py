@@ -51,6 +51,15 @@ def test_harness_reports_all_modes(tmp_path: Path) -> None:
         assert mode["latency_ms_p50"] <= mode["latency_ms_p95"]
     assert report["memories"] == 419 and report["ingest_per_second"] > 0
     assert "| hybrid |" in text and (tmp_path / "retrieval.md").read_text().startswith("# ")
+    steps = report["ablation"]
+    assert [a["context_turns"] for a in steps] == [0, 0, 2, 2]
+    assert steps[-1]["result"] == report["modes"][0]  # the last step is the default
+    # Context helps even the hashing embedder's search: a real effect, not noise.
+    assert steps[2]["result"]["recall_at"]["10"] > steps[0]["result"]["recall_at"]["10"]
+    loo = report["leave_one_out"]
+    assert loo["result"]["questions"] == report["modes"][0]["questions"]
+    assert set(loo["chosen"]) == {"conv-26"} and len(loo["chosen"]["conv-26"]) == 3
+    assert set(report["modes"][0]["by_category"]) == {"1", "2", "3", "4"}
 
 
 @needs_data

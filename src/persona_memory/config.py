@@ -14,6 +14,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT
+from persona_memory.storage.index import CONTEXT_WEIGHT
+
 
 def default_database_path() -> Path:
     """``$XDG_DATA_HOME/persona-memory/memory.db`` (``~/.local/share/...`` by default)."""
@@ -65,9 +68,24 @@ class Settings(BaseSettings):
         "from the endpoint's first answer.",
     )
     rrf_k: int = Field(
-        default=5,
+        default=RRF_K,
         ge=1,
         description="Reciprocal-rank-fusion constant for hybrid search; smaller favours top ranks.",
+    )
+    context_weight: float = Field(
+        default=CONTEXT_WEIGHT,
+        ge=0.0,
+        le=10.0,
+        description="Full-text weight of a memory's context (neighbouring turns, speaker, "
+        "date) against its text's 1; chosen by leave-one-conversation-out on LoCoMo dev "
+        "(docs/retrieval.md).",
+    )
+    vector_weight: float = Field(
+        default=VECTOR_WEIGHT,
+        ge=0.0,
+        le=10.0,
+        description="Weight of the dense ranking in hybrid fusion (full text weighs 1); "
+        "chosen by leave-one-conversation-out on LoCoMo dev (docs/retrieval.md).",
     )
     vector_cache_mb: int = Field(
         default=512,

@@ -91,7 +91,9 @@ class Memory:
     ) -> None:
         self.settings = settings or Settings()
         self.store = store or open_store(
-            database or self.settings.database_url, vector_cache_mb=self.settings.vector_cache_mb
+            database or self.settings.database_url,
+            vector_cache_mb=self.settings.vector_cache_mb,
+            context_weight=self.settings.context_weight,
         )
         self._owns_embedder = embedder is None
         self.embedder = embedder or embedder_from_settings(self.settings)
@@ -109,7 +111,11 @@ class Memory:
             self.settings.semantic_half_life_days, self.settings.episodic_half_life_days
         )
         self.searcher = HybridSearcher(
-            self.store, self.embedder, rrf_k=self.settings.rrf_k, decay=self.decay
+            self.store,
+            self.embedder,
+            rrf_k=self.settings.rrf_k,
+            vector_weight=self.settings.vector_weight,
+            decay=self.decay,
         )
         self.llm = llm_from_settings(self.settings)
         self.summarizer: Summarizer = ExtractiveSummarizer()

@@ -62,6 +62,7 @@ MEMORY_FIELDS = {
     "source": "test",
     "valid_from": "2024-01-01T00:00:00Z",
     "valid_to": "2030-01-01T00:00:00Z",
+    "context": "Alice: I just got back from the market.",
 }
 SEARCH = {
     "query": "tea",

@@ -8,27 +8,43 @@ on one machine.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import get_args
 
-from persona_memory.bench.locomo import Conversation, load_locomo
+import numpy as np
+
+from persona_memory.bench.locomo import (
+    DEFAULT_CONTEXT_TURNS,
+    Conversation,
+    load_locomo,
+    turn_context,
+)
 from persona_memory.config import Settings
 from persona_memory.core.memories import MemoryCreate, SearchHit, SearchMode
 from persona_memory.core.personas import PersonaCreate
+from persona_memory.core.ports import Embedder, Vectors
 from persona_memory.memory import Memory
 
 PERSONA = "locomo"
 RECALL_AT = (5, 10, 20)
-TOKEN_BUDGETS = (1000, 2000)
+TOKEN_BUDGETS = (500, 1000, 2000)
 DEPTH = 50  # results fetched per question; enough to fill a 2,000-token context
 INGEST_BATCH = 128
+# The knobs tuned by leave-one-conversation-out: full-text weight of a memory's
+# context, and the dense ranking's weight in fusion.
+CONTEXT_TURNS = (1, 2, 3)
+CONTEXT_WEIGHTS = (0.3, 0.5, 0.7, 1.0)
+VECTOR_WEIGHTS = (0.5, 0.7, 1.0)
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 
 
 @dataclass
@@ -37,8 +53,26 @@ class ModeResult:
     questions: int = 0
     recall_at: dict[int, float] = field(default_factory=dict)
     context_recall: dict[int, float] = field(default_factory=dict)
+    by_category: dict[int, float] = field(default_factory=dict)  # R@10
     latency_ms_p50: float = 0.0
     latency_ms_p95: float = 0.0
+
+
+@dataclass
+class Ablation:
+    step: str
+    context_turns: int
+    context_weight: float
+    vector_weight: float
+    result: ModeResult
+
+
+@dataclass
+class LeaveOneOut:
+    """Each conversation scored with the knobs that did best on the other four."""
+
+    result: ModeResult
+    chosen: dict[str, list[float]]  # held-out conversation -> [context, vector weight]
 
 
 @dataclass
@@ -50,6 +84,23 @@ class BenchReport:
     embedding_model: str
     machine: dict[str, str]
     modes: list[ModeResult]
+    context_weight: float = 0.0
+    vector_weight: float = 0.0
+    ablation: list[Ablation] = field(default_factory=list)
+    leave_one_out: LeaveOneOut | None = None
+    query_embedding_ms_p50: float = 0.0
+    query_embedding_ms_p95: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One question's figures under one configuration."""
+
+    conversation: str
+    category: int
+    recall_at: dict[int, float]
+    context_recall: dict[int, float]
+    ms: float
 
 
 def tokens(text: str) -> int:
@@ -72,7 +123,11 @@ def context_ids(hits: list[SearchHit], budget: int) -> list[str]:
     return kept
 
 
-def ingest(memory: Memory, conversations: list[Conversation]) -> tuple[int, float]:
+def ingest(
+    memory: Memory, conversations: list[Conversation], *, turns: int = DEFAULT_CONTEXT_TURNS
+) -> tuple[int, float]:
+    """Every turn a memory; unless ``turns`` is 0, its context is its session's
+    date and the ``turns`` turns on each side."""
     memory.personas.create(PersonaCreate(id=PERSONA, name="LoCoMo"))
     items = [
         MemoryCreate(
@@ -81,9 +136,14 @@ def ingest(memory: Memory, conversations: list[Conversation]) -> tuple[int, floa
             user_id=conversation.sample_id,
             metadata={"dia_id": turn.dia_id},
             source="locomo",
+            context=(
+                turn_context(conversation.turns, index, before=turns, after=turns)
+                if turns
+                else None
+            ),
         )
         for conversation in conversations
-        for turn in conversation.turns
+        for index, turn in enumerate(conversation.turns)
     ]
     started = time.perf_counter()
     for start in range(0, len(items), INGEST_BATCH):
@@ -91,10 +151,8 @@ def ingest(memory: Memory, conversations: list[Conversation]) -> tuple[int, floa
     return len(items), time.perf_counter() - started
 
 
-def evaluate(memory: Memory, conversations: list[Conversation], mode: SearchMode) -> ModeResult:
-    recalls: dict[int, list[float]] = {k: [] for k in RECALL_AT}
-    contexts: dict[int, list[float]] = {b: [] for b in TOKEN_BUDGETS}
-    latencies: list[float] = []
+def score(memory: Memory, conversations: list[Conversation], mode: SearchMode) -> list[Scored]:
+    scored = []
     for conversation in conversations:
         for question in conversation.questions:
             started = time.perf_counter()
@@ -105,45 +163,162 @@ def evaluate(memory: Memory, conversations: list[Conversation], mode: SearchMode
                 limit=DEPTH,
                 mode=mode,
             ).results
-            latencies.append((time.perf_counter() - started) * 1000)
+            ms = (time.perf_counter() - started) * 1000
             ranked = [str(hit.metadata["dia_id"]) for hit in hits]
-            for k in RECALL_AT:
-                recalls[k].append(evidence_recall(ranked[:k], question.evidence))
-            for budget in TOKEN_BUDGETS:
-                contexts[budget].append(
-                    evidence_recall(context_ids(hits, budget), question.evidence)
+            scored.append(
+                Scored(
+                    conversation.sample_id,
+                    question.category,
+                    {k: evidence_recall(ranked[:k], question.evidence) for k in RECALL_AT},
+                    {
+                        b: evidence_recall(context_ids(hits, b), question.evidence)
+                        for b in TOKEN_BUDGETS
+                    },
+                    ms,
                 )
+            )
+    return scored
+
+
+def summary(mode: str, scored: list[Scored]) -> ModeResult:
+    categories = sorted({s.category for s in scored})
+    latencies = [s.ms for s in scored]
     return ModeResult(
         mode=mode,
-        questions=len(latencies),
-        recall_at={k: statistics.fmean(v) for k, v in recalls.items()},
-        context_recall={b: statistics.fmean(v) for b, v in contexts.items()},
+        questions=len(scored),
+        recall_at={k: statistics.fmean(s.recall_at[k] for s in scored) for k in RECALL_AT},
+        context_recall={
+            b: statistics.fmean(s.context_recall[b] for s in scored) for b in TOKEN_BUDGETS
+        },
+        by_category={
+            c: statistics.fmean(s.recall_at[10] for s in scored if s.category == c)
+            for c in categories
+        },
         latency_ms_p50=percentile(latencies, 50),
         latency_ms_p95=percentile(latencies, 95),
     )
+
+
+Knobs = tuple[int, float, float]  # context turns each side, context weight, dense weight
+
+
+def leave_one_out(grid: dict[Knobs, list[Scored]]) -> LeaveOneOut:
+    """Per held-out conversation, the knobs with the best R@10 on the others
+    (ties to the first in the grid), then that conversation's questions with them."""
+    first = next(iter(grid.values()))
+    held: list[Scored] = []
+    chosen: dict[str, list[float]] = {}
+    for conversation in dict.fromkeys(s.conversation for s in first):
+
+        def others(knobs: Knobs, out: str = conversation) -> float:
+            rest = [s.recall_at[10] for s in grid[knobs] if s.conversation != out]
+            return statistics.fmean(rest) if rest else 0.0
+
+        best = max(grid, key=others)
+        chosen[conversation] = list(best)
+        held += [s for s in grid[best] if s.conversation == conversation]
+    return LeaveOneOut(summary("hybrid, leave-one-out", held), chosen)
+
+
+class Remembering:
+    """The real embedder, remembering each text's vector: every memory set holds
+    the same turns (a context is not embedded), so each is embedded once."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self._known: dict[str, Vectors] = {}
+
+    @property
+    def model_name(self) -> str:
+        return self.embedder.model_name
+
+    @property
+    def dimension(self) -> int:
+        return self.embedder.dimension
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._known]
+        if missing:
+            self._known |= dict(zip(missing, self.embedder.embed(missing), strict=True))
+        return np.stack([self._known[t] for t in texts]) if texts else self.embedder.embed([])
 
 
 def run(
     data: Path, *, settings: Settings | None = None, conversations: int | None = None
 ) -> BenchReport:
     dataset = load_locomo(data, conversations)
+    base = settings or Settings()
     with tempfile.TemporaryDirectory() as folder:
-        run_settings = (settings or Settings()).model_copy(
-            update={"database_url": str(Path(folder) / "bench.db")}
-        )
-        with Memory(settings=run_settings) as memory:
+
+        def at(name: str, **knobs: float) -> Settings:
+            return base.model_copy(update={"database_url": str(Path(folder) / name), **knobs})
+
+        with Memory(settings=at("plain.db")) as memory:
             memory.embedder.embed(["warm up"])  # first model load is not measured
-            count, seconds = ingest(memory, dataset)
-            modes = [evaluate(memory, dataset, mode) for mode in get_args(SearchMode)]
+            embed_ms = _embedding_ms(memory.embedder, dataset)
+            embedder = Remembering(memory.embedder)
+            with Memory(settings=at("plain.db", vector_weight=1.0), embedder=embedder) as bare:
+                count, seconds = ingest(bare, dataset, turns=0)
+                baseline = summary("hybrid", score(bare, dataset, "hybrid"))
+            with Memory(settings=at("plain.db"), embedder=embedder) as weighted:
+                plain = summary("hybrid", score(weighted, dataset, "hybrid"))
+            grid: dict[Knobs, list[Scored]] = {}
+            for turns in CONTEXT_TURNS:
+                name = f"context-{turns}.db"
+                with Memory(settings=at(name), embedder=embedder) as fresh:
+                    ingest(fresh, dataset, turns=turns)
+                for weights in itertools.product(CONTEXT_WEIGHTS, VECTOR_WEIGHTS):
+                    tuned = at(name, context_weight=weights[0], vector_weight=weights[1])
+                    with Memory(settings=tuned, embedder=embedder) as memory_:
+                        grid[(turns, *weights)] = score(memory_, dataset, "hybrid")
+            name = f"context-{DEFAULT_CONTEXT_TURNS}.db"
+            with Memory(settings=at(name), embedder=embedder) as default:
+                modes = [summary(m, score(default, dataset, m)) for m in get_args(SearchMode)]
+            unweighted = (DEFAULT_CONTEXT_TURNS, base.context_weight, 1.0)
+            ablation = [
+                Ablation("turns alone (RRF, equal weights)", 0, 0.0, 1.0, baseline),
+                Ablation("+ dense weight", 0, 0.0, base.vector_weight, plain),
+                Ablation(
+                    f"+ context ({DEFAULT_CONTEXT_TURNS} turns each side, date), equal weights",
+                    DEFAULT_CONTEXT_TURNS,
+                    base.context_weight,
+                    1.0,
+                    summary("hybrid", grid[unweighted]) if unweighted in grid else plain,
+                ),
+                Ablation(
+                    "+ context + dense weight (default)",
+                    DEFAULT_CONTEXT_TURNS,
+                    base.context_weight,
+                    base.vector_weight,
+                    modes[0],
+                ),
+            ]
             return BenchReport(
                 conversations=len(dataset),
                 memories=count,
                 ingest_seconds=seconds,
                 ingest_per_second=count / seconds,
-                embedding_model=memory.embedder.model_name,
+                embedding_model=embedder.model_name,
                 machine=machine(),
                 modes=modes,
+                context_weight=base.context_weight,
+                vector_weight=base.vector_weight,
+                ablation=ablation,
+                leave_one_out=leave_one_out(grid),
+                query_embedding_ms_p50=percentile(embed_ms, 50),
+                query_embedding_ms_p95=percentile(embed_ms, 95),
             )
+
+
+def _embedding_ms(embedder: Embedder, dataset: list[Conversation]) -> list[float]:
+    """One question at a time, as a search embeds it."""
+    timings = []
+    for conversation in dataset:
+        for question in conversation.questions:
+            started = time.perf_counter()
+            embedder.embed([question.text])
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 def machine() -> dict[str, str]:
@@ -162,30 +337,89 @@ def machine() -> dict[str, str]:
     }
 
 
+def _row(label: str, m: ModeResult) -> str:
+    cells = [f"{m.recall_at[k]:.3f}" for k in RECALL_AT]
+    cells += [f"{m.context_recall[b]:.3f}" for b in TOKEN_BUDGETS]
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
+def _categories(label: str, m: ModeResult) -> str:
+    return (
+        f"| {label} | " + " | ".join(f"{m.by_category.get(c, 0.0):.3f}" for c in CATEGORIES) + " |"
+    )
+
+
 def render(report: BenchReport) -> str:
-    head = "| mode | R@5 | R@10 | R@20 | ctx 1k | ctx 2k | p50 ms | p95 ms |"
-    rows = [head, "|---|---|---|---|---|---|---|---|"]
-    for m in report.modes:
-        rows.append(
-            f"| {m.mode} | {m.recall_at[5]:.3f} | {m.recall_at[10]:.3f} | {m.recall_at[20]:.3f} "
-            f"| {m.context_recall[1000]:.3f} | {m.context_recall[2000]:.3f} "
-            f"| {m.latency_ms_p50:.1f} | {m.latency_ms_p95:.1f} |"
-        )
+    head = "| | R@5 | R@10 | R@20 | ctx 500 | ctx 1k | ctx 2k |"
+    rule = "|---|---|---|---|---|---|---|"
+    modes = [
+        f"{_row(m.mode, m)[:-1]}| {m.latency_ms_p50:.1f} | {m.latency_ms_p95:.1f} |"
+        for m in report.modes
+    ]
+    ablation = [_row(a.step, a.result) for a in report.ablation]
+    loo = report.leave_one_out
+    loo_rows = [_row(loo.result.mode, loo.result)] if loo else []
+    chosen = (
+        ", ".join(f"{c}: {' / '.join(map(str, w))}" for c, w in loo.chosen.items()) if loo else "-"
+    )
+    categories = [_categories(a.step, a.result) for a in report.ablation]
+    categories += [_categories(loo.result.mode, loo.result)] if loo else []
     machine_line = ", ".join(f"{k}: {v}" for k, v in report.machine.items())
+    names = " | ".join(f"{c} {n}" for c, n in CATEGORIES.items())
     return "\n".join(
         [
             "# Retrieval on LoCoMo (dev: conversations 0-4, categories 1-4)",
             "",
             f"{report.memories} memories in {report.conversations} relationships; "
-            f"{report.modes[0].questions} questions; embedding model {report.embedding_model}.",
+            f"{report.modes[0].questions} questions; embedding model {report.embedding_model}. "
+            "Every turn is a memory whose `context` holds its session's date and the "
+            f"{DEFAULT_CONTEXT_TURNS} turns on each side in the same session "
+            "(`persona_memory.bench.locomo.turn_context`).",
             f"Ingest: {report.ingest_per_second:.0f} memories/s "
             f"({report.ingest_seconds:.1f} s, batches of {INGEST_BATCH}, embedding included).",
+            f"Defaults: context weight {report.context_weight}, dense weight "
+            f"{report.vector_weight} (full text 1).",
             "",
-            *rows,
+            "## Modes (defaults)",
+            "",
+            head[:-1] + "| p50 ms | p95 ms |",
+            rule + "---|---|",
+            *modes,
+            "",
+            f"Query embedding alone: p50 {report.query_embedding_ms_p50:.1f} ms, "
+            f"p95 {report.query_embedding_ms_p95:.1f} ms (one question at a time).",
+            "",
+            "## Ablation (each step on top of the one before; all in this run)",
+            "",
+            head,
+            rule,
+            *ablation,
+            "",
+            "## Leave one conversation out",
+            "",
+            "Each conversation is scored with the knobs (context turns each side / context "
+            "weight / dense weight) that gave the best R@10 on the other four, from turns "
+            f"{list(CONTEXT_TURNS)}, context weights {list(CONTEXT_WEIGHTS)} and dense "
+            f"weights {list(VECTOR_WEIGHTS)}.",
+            "",
+            head,
+            rule,
+            *loo_rows,
+            "",
+            f"Chosen per held-out conversation: {chosen}.",
+            "",
+            "## R@10 by question category",
+            "",
+            f"| | {names} |",
+            "|---|" + "---|" * len(CATEGORIES),
+            *categories,
             "",
             "R@k: share of a question's evidence turns among the top k results, averaged.",
-            "ctx Nk: the same inside the best-first results that fit N tokens (chars/4).",
-            "Latency: one in-process search, query embedding included, first model load not.",
+            "ctx N: the same inside the best-first results that fit N tokens (chars/4).",
+            "Latency: one in-process search with the question's vector already computed "
+            "(each set embeds the same questions; the embedder remembers them), so the query "
+            "embedding is excluded and reported apart.",
+            "Categories are named as in mem0's LoCoMo evaluation.",
             "",
             f"Machine: {machine_line}.",
         ]

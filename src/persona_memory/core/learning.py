@@ -23,7 +23,7 @@ from pydantic import Field
 from persona_memory.core.base import Model
 from persona_memory.core.digests import Turn
 from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN
-from persona_memory.core.memories import MemoryRecord
+from persona_memory.core.memories import MAX_CONTEXT_CHARS, MemoryRecord
 
 FACT_SOURCE = "learning"
 STORYLINE_CATEGORY = "storyline"
@@ -300,3 +300,12 @@ class IngestResult(Model):
 
 def message_turns(messages: Sequence[Message]) -> list[Turn]:
     return [Turn(m.role, m.content, name=m.name) for m in messages]
+
+
+def fact_context(candidate: Candidate, turns: Sequence[Turn]) -> str | None:
+    """The statements a fact was learned from, as its search context: a question
+    in the speaker's own words ("my sister's wedding") still finds the
+    third-person fact ("Alice's sister got married")."""
+    said = [turns[i] for i in candidate.turns if 0 <= i < len(turns)]
+    text = "\n".join(f"{turn.name or turn.role}: {turn.content}" for turn in said)
+    return text[:MAX_CONTEXT_CHARS] or None

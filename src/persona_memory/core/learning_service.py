@@ -34,6 +34,7 @@ from persona_memory.core.learning import (
     LearningEvent,
     decide,
     deduplicated,
+    fact_context,
     fact_metadata,
     fact_tags,
     merged_text,
@@ -145,7 +146,9 @@ class LearningService:
                 else None
             )
             candidates = self._extractor.extract(turns) if config.remember_personal_facts else []
-            plan = self._plan(session.persona_id, session.user_id, candidates, entries, session.id)
+            plan = self._plan(
+                session.persona_id, session.user_id, candidates, turns, entries, session.id
+            )
             with self._store.transaction() as tx:
                 current = _ended(tx, session_id, lock=True)
                 # One learner per relationship at a time: the checks below hold.
@@ -219,9 +222,10 @@ class LearningService:
             relationship = open_relationship(tx, request.persona_id, request.user_id, utcnow())
         if not relationship.memory_config.remember_personal_facts:
             return []
-        candidates = self._extractor.extract(message_turns(request.messages))
+        turns = message_turns(request.messages)
+        candidates = self._extractor.extract(turns)
         for _ in range(MAX_PLAN_ATTEMPTS):
-            plan = self._plan(request.persona_id, request.user_id, candidates, [], None)
+            plan = self._plan(request.persona_id, request.user_id, candidates, turns, [], None)
             with self._store.transaction() as tx:
                 require_relationship(tx, request.persona_id, request.user_id, lock=True)
                 if _still_current(tx, plan):
@@ -283,6 +287,7 @@ class LearningService:
         persona_id: str,
         user_id: str,
         candidates: Sequence[Candidate],
+        turns: Sequence[Turn],
         entries: Sequence[Entry],
         session_id: str | None,
     ) -> _Plan:
@@ -302,7 +307,7 @@ class LearningService:
             embedding = Embedding(model, vector)
             new = None
             if decision.event in (Event.ADD, Event.SUPERSEDE):
-                new = _fact_record(candidate, persona_id, user_id, now, entries, session_id)
+                new = _fact_record(candidate, persona_id, user_id, now, entries, session_id, turns)
                 if decision.target is not None:
                     new = new.model_copy(update={"supersedes": decision.target.id})
                 planned.append(new)
@@ -430,6 +435,7 @@ def _fact_record(
     now: datetime,
     entries: Sequence[Entry],
     session_id: str | None,
+    turns: Sequence[Turn],
 ) -> MemoryRecord:
     entry_ids = [entries[i].id for i in candidate.turns if 0 <= i < len(entries)]
     data = MemoryCreate(
@@ -448,6 +454,7 @@ def _fact_record(
         ),
         source=FACT_SOURCE,
         valid_from=now if candidate.slot is not None else None,
+        context=fact_context(candidate, turns),
     )
     return new_record(data, now, MAX_SUMMARY_CHARS)
 

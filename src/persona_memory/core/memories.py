@@ -28,6 +28,14 @@ from persona_memory.core.errors import InvalidInput, NotFoundError, TextTooLong
 from persona_memory.core.ids import PERSONA_ID_PATTERN, USER_ID_PATTERN, new_memory_id
 from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
 
+# A few neighbouring turns and a date: enough context for search to match a
+# follow-up, small enough that it never outweighs the memory itself.
+MAX_CONTEXT_CHARS = 4_000
+CONTEXT_DESCRIPTION = (
+    "what the memory was said in (neighbouring turns, speaker, date): matched by "
+    "full-text search at a lower weight than the text, never shown as the text"
+)
+
 
 def _text_not_blank(cls: type, value: str | None) -> str | None:
     if value is not None and not value.strip():
@@ -49,6 +57,9 @@ class MemoryCreate(Model):
     source: str = Field(default="api", max_length=100)
     valid_from: UTCDatetime | None = None
     valid_to: UTCDatetime | None = None
+    context: str | None = Field(
+        default=None, max_length=MAX_CONTEXT_CHARS, description=CONTEXT_DESCRIPTION
+    )
 
     _not_blank = field_validator("text")(_text_not_blank)
 
@@ -70,12 +81,15 @@ class MemoryUpdate(Model):
     metadata: BoundedJSON | None = None
     valid_from: UTCDatetime | None = None
     valid_to: UTCDatetime | None = None
+    context: str | None = Field(
+        default=None, max_length=MAX_CONTEXT_CHARS, description=CONTEXT_DESCRIPTION
+    )
 
     _not_blank = field_validator("text")(_text_not_blank)
 
     @model_validator(mode="after")
     def _nulls(self) -> MemoryUpdate:
-        refuse_nulls(self, frozenset({"category", "valid_from", "valid_to"}))
+        refuse_nulls(self, frozenset({"category", "valid_from", "valid_to", "context"}))
         return self
 
 
@@ -102,6 +116,7 @@ class MemoryRecord(Model):
     superseded_by: str | None = Field(
         default=None, description="the fact that replaced this one (which closed valid_to)"
     )
+    context: str | None = Field(default=None, description=CONTEXT_DESCRIPTION)
 
     @property
     def owner(self) -> Scope:

@@ -9,7 +9,7 @@ from persona_memory.core.base import utcnow
 from persona_memory.core.decay import Decay
 from persona_memory.core.memories import MemoryQuery, SearchHit, SearchMode
 from persona_memory.core.ports import Embedder, Store, Vectors
-from persona_memory.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT, reciprocal_rank_fusion
 from persona_memory.retrieval.terms import query_terms
 
 
@@ -21,6 +21,7 @@ class HybridSearcher:
         *,
         depth: int = 50,
         rrf_k: int = RRF_K,
+        vector_weight: float = VECTOR_WEIGHT,
         decay: Decay | None = None,
     ) -> None:
         self._store = store
@@ -29,6 +30,7 @@ class HybridSearcher:
         # Each ranker contributes this many candidates before fusion.
         self._depth = depth
         self._rrf_k = rrf_k
+        self._weights = (1.0, vector_weight)
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vector-search")
 
     def search(
@@ -62,7 +64,9 @@ class HybridSearcher:
                 else []
             )
             dense = vector_ranking.result() if vector_ranking is not None else []
-            fused = reciprocal_rank_fusion([text_ranking, dense], k=self._rrf_k)
+            fused = reciprocal_rank_fusion(
+                [text_ranking, dense], weights=self._weights, k=self._rrf_k
+            )
             # Decay can lift a candidate a few places, not from the bottom of the list.
             fused = fused[: max(2 * limit, 20)]
             records = {m.id: m for m in tx.get_memories([i for i, _ in fused])}

@@ -4,7 +4,7 @@ database and how each dialect begins a transaction."""
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -110,8 +110,17 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
             yield reader
 
 
-def upgrade_schema(engine: Engine) -> None:
-    """Apply every pending Alembic migration (idempotent)."""
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Apply every pending Alembic migration up to ``revision`` (idempotent)."""
+    _migrate(engine, command.upgrade, revision)
+
+
+def downgrade_schema(engine: Engine, revision: str) -> None:
+    """Undo the migrations after ``revision``."""
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(_migrations_dir()))
     with write_transaction(engine) as connection:
@@ -119,7 +128,7 @@ def upgrade_schema(engine: Engine) -> None:
             # Two processes opening a new database at once must not both migrate it.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7310)")
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        step(config, revision)
 
 
 def _migrations_dir() -> Path:

@@ -13,6 +13,12 @@ from sqlalchemy import Connection
 from persona_memory.core.memories import MemoryQuery
 from persona_memory.core.ports import Hit, Vectors
 
+# Full text weighs a memory's context (neighbouring turns, speaker, date) at this
+# share of its text: chosen by leave-one-conversation-out on LoCoMo dev
+# (docs/retrieval.md). SQLite passes it to bm25(); PostgreSQL to ts_rank() as
+# the weight of the context's 'B' label.
+CONTEXT_WEIGHT = 0.5
+
 
 class SearchIndex(Protocol):
     def prepare(self, connection: Connection, model: str, dimension: int) -> None:

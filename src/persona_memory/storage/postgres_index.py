@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from persona_memory.core.memories import MemoryQuery
 from persona_memory.core.ports import Hit, Vectors
+from persona_memory.storage.index import CONTEXT_WEIGHT
 from persona_memory.storage.predicates import memory_where
 from persona_memory.storage.schema import memories
 
@@ -29,7 +30,9 @@ EF_SEARCH = 100
 
 
 class PostgresIndex:
-    def __init__(self) -> None:
+    def __init__(self, context_weight: float = CONTEXT_WEIGHT) -> None:
+        # Inlined into the SQL below: a float, never user text.
+        self._context_weight = float(context_weight)
         self._indexed: set[int] = set()
         self._lock = threading.Lock()
 
@@ -59,7 +62,11 @@ class PostgresIndex:
         if not words:
             return []
         tsquery = func.to_tsquery("english", " | ".join(words))
-        rank = func.ts_rank(_TEXT_SEARCH, tsquery).label("rank")
+        # Weights of the labels {D, C, B, A}: the text is A, its context B.
+        weights: ColumnElement[Any] = literal_column(
+            f"'{{0, 0, {self._context_weight}, 1}}'::float4[]"
+        )
+        rank = func.ts_rank(weights, _TEXT_SEARCH, tsquery).label("rank")
         statement = (
             select(memories.c.id, rank)
             .where(_TEXT_SEARCH.op("@@")(tsquery), memory_where(query))

@@ -34,6 +34,7 @@ MEMORY_COLUMNS = (
     "reinforcements",
     "supersedes",
     "superseded_by",
+    "context",
 )
 
 

@@ -129,6 +129,8 @@ memories = Table(
     # A superseded fact keeps its row, closed by valid_to, linked both ways.
     Column("supersedes", String(36)),
     Column("superseded_by", String(36)),
+    # Indexed for full text beside ``text``, at a lower weight (storage/index.py).
+    Column("context", Text),
     Index("ix_memories_scope", "scope", "persona_id", "user_id"),
     Index("ix_memories_user", "user_id"),
     Index("ix_memories_scope_key", "scope_key", "embedding_model"),

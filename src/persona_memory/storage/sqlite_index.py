@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from persona_memory.core.memories import MemoryQuery
 from persona_memory.core.ports import Hit, Vectors
 from persona_memory.core.scope import Scope
+from persona_memory.storage.index import CONTEXT_WEIGHT
 from persona_memory.storage.predicates import memory_where
 from persona_memory.storage.schema import memories
 from persona_memory.storage.vector_cache import CachedScope, ScopeVectors, VectorCache
@@ -49,11 +50,14 @@ def fts5_query(terms: Sequence[str], scopes: Sequence[Scope]) -> str:
     """Any of the terms, inside any of the scopes."""
     words = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
     places = " OR ".join(f'"{scope_token(scope)}"' for scope in scopes)
-    return f"text : ({words}) AND scope_tok : ({places})"
+    return f"{{text context}} : ({words}) AND scope_tok : ({places})"
 
 
 class SqliteIndex:
-    def __init__(self, max_bytes: int = 512 * 2**20) -> None:
+    def __init__(
+        self, max_bytes: int = 512 * 2**20, context_weight: float = CONTEXT_WEIGHT
+    ) -> None:
+        self._context_weight = context_weight
         self._cache = VectorCache(max_bytes)
         self._lock = threading.Lock()  # guards _seen, _owner and loading entries
         self._seen = 0  # the last vector_log seq applied to the cache
@@ -76,7 +80,7 @@ class SqliteIndex:
         self, connection: Connection, terms: Sequence[str], query: MemoryQuery, k: int
     ) -> list[Hit]:
         match = _FTS_SELF.op("MATCH")(fts5_query(terms, query.scopes))
-        rank = func.bm25(_FTS_SELF, 1.0, 0.0).label("rank")
+        rank = func.bm25(_FTS_SELF, 1.0, self._context_weight, 0.0).label("rank")
         if query.filtered:
             # Filters on memory columns: rank the matches that pass them.
             statement = (

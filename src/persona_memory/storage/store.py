@@ -21,7 +21,7 @@ from persona_memory.storage.engine import (
     upgrade_schema,
     write_transaction,
 )
-from persona_memory.storage.index import SearchIndex
+from persona_memory.storage.index import CONTEXT_WEIGHT, SearchIndex
 from persona_memory.storage.sql.transaction import SqlTransaction
 
 
@@ -94,7 +94,9 @@ class SqlStore:
             self._scratch.cleanup()
 
 
-def open_store(target: str | Path, *, vector_cache_mb: int = 512) -> SqlStore:
+def open_store(
+    target: str | Path, *, vector_cache_mb: int = 512, context_weight: float = CONTEXT_WEIGHT
+) -> SqlStore:
     """Open (and migrate to the latest schema) a SQLite path, ``:memory:``, or a
     ``sqlite:///`` or ``postgresql+psycopg://`` URL."""
     scratch = None
@@ -108,9 +110,9 @@ def open_store(target: str | Path, *, vector_cache_mb: int = 512) -> SqlStore:
     if engine.dialect.name == "postgresql":
         from persona_memory.storage.postgres_index import PostgresIndex
 
-        index = PostgresIndex()
+        index = PostgresIndex(context_weight=context_weight)
     else:
         from persona_memory.storage.sqlite_index import SqliteIndex
 
-        index = SqliteIndex(max_bytes=vector_cache_mb * 2**20)
+        index = SqliteIndex(max_bytes=vector_cache_mb * 2**20, context_weight=context_weight)
     return SqlStore(engine, index, scratch)
