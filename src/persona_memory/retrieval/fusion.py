@@ -14,7 +14,7 @@ RRF_K = 5
 # The dense ranking's weight against full text's 1: MiniLM alone ranks LoCoMo's
 # evidence well below BM25 (R@10 0.50 vs 0.62), so a vote from it counts less.
 # Chosen by leave-one-conversation-out (docs/retrieval.md).
-VECTOR_WEIGHT = 0.7
+VECTOR_WEIGHT = 0.5
 
 
 def reciprocal_rank_fusion(
