@@ -47,8 +47,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -59,6 +57,7 @@ from persona_memory.bench.locomo import Conversation, load_locomo  # noqa: E402
 from persona_memory.bench.retrieval import (  # noqa: E402
     INGEST_BATCH,
     PERSONA,
+    Remembering,
     evidence_recall,
     machine,
     percentile,
@@ -288,31 +287,17 @@ def timed(action: Callable[[], object]) -> float:
 # --- one conversation ---------------------------------------------------------------
 
 
-class Reusing:
+class Reusing(Remembering):
     """The shared embedder, which remembers vectors while :meth:`remembering`: the
     turns and questions are embedded once per conversation, not once per memory
     set. Never while learning, which is what is timed."""
 
     def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
+        super().__init__(embedder)
         self._on = False
-        self._known: dict[str, Vectors] = {}
-
-    @property
-    def model_name(self) -> str:
-        return self.embedder.model_name
-
-    @property
-    def dimension(self) -> int:
-        return self.embedder.dimension
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        if not self._on:
-            return self.embedder.embed(texts)
-        missing = [text for text in dict.fromkeys(texts) if text not in self._known]
-        if missing:
-            self._known |= zip(missing, self.embedder.embed(missing), strict=True)
-        return np.stack([self._known[text] for text in texts])
+        return super().embed(texts) if self._on else self.embedder.embed(texts)
 
     @contextmanager
     def remembering(self) -> Iterator[None]:
@@ -321,9 +306,6 @@ class Reusing:
             yield
         finally:
             self._on = False
-
-    def forget(self) -> None:
-        self._known.clear()
 
 
 def open_memory(settings: Settings, folder: Path, embedder: Embedder) -> Memory:

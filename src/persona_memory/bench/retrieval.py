@@ -228,6 +228,9 @@ class Remembering:
         self.embedder = embedder
         self._known: dict[str, Vectors] = {}
 
+    def forget(self) -> None:
+        self._known.clear()
+
     @property
     def model_name(self) -> str:
         return self.embedder.model_name
