@@ -15,20 +15,31 @@ index only proposes candidates inside the reader's scopes.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, column, func, literal_column, select, table, text
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from persona_memory.core.memories import MemoryQuery
 from persona_memory.core.ports import Hit, Vectors
 from persona_memory.core.scope import Scope
 from persona_memory.storage.index import CONTEXT_WEIGHT
-from persona_memory.storage.predicates import memory_where
+from persona_memory.storage.predicates import WhereShape, bound_where, memory_where, where_template
 from persona_memory.storage.schema import memories
 from persona_memory.storage.vector_cache import CachedScope, ScopeVectors, VectorCache
 
@@ -36,6 +47,8 @@ Key = tuple[str, str]  # (scope key, embedding model)
 
 _FTS = table("memories_fts", column("rowid"))
 _FTS_SELF: ColumnElement[Any] = literal_column("memories_fts")
+_MATCH = _FTS_SELF.op("MATCH")(bindparam("match"))
+_RANK = func.bm25(_FTS_SELF, 1.0, bindparam("weight"), 0.0).label("rank")
 _LOG_KEEP = 100_000  # log rows kept after pruning; a cache further behind reloads
 _PRUNE_EVERY = 1_000  # prepared writes between prunes
 _CHUNK = 500  # primary keys per IN (...) list
@@ -79,29 +92,22 @@ class SqliteIndex:
     def text_search(
         self, connection: Connection, terms: Sequence[str], query: MemoryQuery, k: int
     ) -> list[Hit]:
-        match = _FTS_SELF.op("MATCH")(fts5_query(terms, query.scopes))
-        rank = func.bm25(_FTS_SELF, 1.0, self._context_weight, 0.0).label("rank")
-        if query.filtered:
+        values = {"match": fts5_query(terms, query.scopes), "k": k, "weight": self._context_weight}
+        bound = bound_where(query)
+        if bound is None:
             # Filters on memory columns: rank the matches that pass them.
             statement = (
-                select(memories.c.id, rank)
+                select(memories.c.id, _RANK)
                 .select_from(_FTS.join(memories, memories.c.pk == _FTS.c.rowid))
-                .where(match, memory_where(query))
-                .order_by(rank)
-                .limit(k)
+                .where(_MATCH, memory_where(query))
+                .order_by(_RANK)
+                .limit(bindparam("k"))
             )
         else:
-            # The scopes are in the MATCH already: take FTS5's own top k first, then
-            # join only those (joining every match cost as much as ranking them).
-            best = select(_FTS.c.rowid, rank).where(match).order_by(rank).limit(k).subquery()
-            statement = (
-                select(memories.c.id, best.c.rank)
-                .select_from(best.join(memories, memories.c.pk == best.c.rowid))
-                .where(memory_where(query))
-                .order_by(best.c.rank)
-            )
+            statement = _top_k_statement(bound.shape)
+            values |= bound.params
         # bm25() is lower-is-better and negative; flip it so higher is better.
-        return [Hit(row.id, -float(row.rank)) for row in connection.execute(statement)]
+        return [Hit(row.id, -float(row.rank)) for row in connection.execute(statement, values)]
 
     def vector_search(
         self, connection: Connection, vector: Vectors, model: str, query: MemoryQuery, k: int
@@ -208,12 +214,39 @@ def _as_hits(
     if not scored:
         return []
     # The scope predicate has the last word, whatever the cache proposed.
-    statement = select(memories.c.pk, memories.c.id).where(
-        memories.c.pk.in_([pk for pk, _ in scored]), memory_where(query)
-    )
-    ids = {row.pk: row.id for row in connection.execute(statement)}
+    values: dict[str, Any] = {"pks": [pk for pk, _ in scored]}
+    bound = bound_where(query)
+    if bound is None:
+        statement = select(memories.c.pk, memories.c.id).where(
+            memories.c.pk.in_(bindparam("pks", expanding=True)), memory_where(query)
+        )
+    else:
+        statement = _visible_statement(bound.shape)
+        values |= bound.params
+    ids = {row.pk: row.id for row in connection.execute(statement, values)}
     # A pk missing here was deleted after the cache saw it: it is not in this snapshot.
     return [Hit(ids[pk], score) for pk, score in scored if pk in ids]
+
+
+@functools.lru_cache(maxsize=256)
+def _top_k_statement(shape: WhereShape) -> Select[Any]:
+    # The scopes are in the MATCH already: take FTS5's own top k first, then
+    # join only those (joining every match cost as much as ranking them).
+    best = select(_FTS.c.rowid, _RANK).where(_MATCH).order_by(_RANK).limit(bindparam("k"))
+    top = best.subquery()
+    return (
+        select(memories.c.id, top.c.rank)
+        .select_from(top.join(memories, memories.c.pk == top.c.rowid))
+        .where(where_template(shape))
+        .order_by(top.c.rank)
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _visible_statement(shape: WhereShape) -> Select[Any]:
+    return select(memories.c.pk, memories.c.id).where(
+        memories.c.pk.in_(bindparam("pks", expanding=True)), where_template(shape)
+    )
 
 
 def _chunks(values: Iterable[int]) -> Iterable[list[int]]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from persona_memory.core.base import utcnow
@@ -30,6 +30,8 @@ from persona_memory.storage.sql.base import Rows, locked
 # A record's columns: never the vector, whose conversion per row cost more than
 # the rest of the read.
 RECORD = tuple(memories.c[name] for name in MEMORY_COLUMNS)
+# Built once: search reads its hits through this on every query.
+_BY_IDS = select(*RECORD).where(memories.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class MemorySql(Rows):
@@ -60,8 +62,8 @@ class MemorySql(Rows):
     def get_memories(self, memory_ids: Sequence[str]) -> list[MemoryRecord]:
         if not memory_ids:
             return []
-        statement = select(*RECORD).where(memories.c.id.in_(list(memory_ids)))
-        return [memory_from_row(row) for row in self.connection.execute(statement)]
+        rows = self.connection.execute(_BY_IDS, {"ids": list(memory_ids)})
+        return [memory_from_row(row) for row in rows]
 
     def list_memories(
         self, query: MemoryQuery, *, limit: int = 100, offset: int = 0
