@@ -129,3 +129,26 @@ def test_prompt_bench_reports_recall_and_latency_per_budget(
     assert report["sets"]["raw"]["budgets"]["1000"]["learned_items_mean"] == 0
     assert report["sets"]["named"]["budgets"]["1000"]["learned_items_mean"] > 0
     assert (tmp_path / "prompt.md").read_text().startswith("# Prompt assembly on LoCoMo")
+
+
+@needs_data
+def test_validity_bench_finds_replaced_facts_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "bench_validity", Path(__file__).resolve().parents[1] / "bench" / "validity.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up
+    monkeypatch.setattr(sys, "path", list(sys.path))  # it puts src first
+    spec.loader.exec_module(bench)
+    argv = ["--data", str(DATA), "--conversations", "1", "--embedder", "hash"]
+    bench.main([*argv, "--out", str(tmp_path)])
+    outcomes = json.loads((tmp_path / "validity.json").read_text())["outcomes"]
+    assert outcomes["off"]["before_top1"] == 0  # filtered out, as search did before
+    assert outcomes["on (default)"]["before_top1"] > outcomes["off, include_expired"]["before_top1"]
+    assert (
+        outcomes["on, include_expired"]["now_leaks"] < outcomes["off, include_expired"]["now_leaks"]
+    )
+    assert "| on (default) |" in (tmp_path / "validity.md").read_text()

@@ -89,6 +89,17 @@ class Settings(BaseSettings):
         description="Weight of the dense ranking in hybrid fusion (full text weighs 1); "
         "chosen by leave-one-conversation-out on LoCoMo dev (docs/retrieval.md).",
     )
+    rank_by_importance: bool = Field(
+        default=True,
+        description="Search multiplies relevance by decayed importance (0.5 to 1.0); "
+        "off: relevance alone.",
+    )
+    rank_by_validity: bool = Field(
+        default=True,
+        description='A search question that asks about before ("used to", "previously") '
+        "also reads superseded facts and ranks them first; other questions rank them "
+        "last. Off: superseded facts only with `include_expired`, unranked.",
+    )
     vector_cache_mb: int = Field(
         default=512,
         ge=1,

@@ -58,7 +58,7 @@ from persona_memory.providers.registry import (
 from persona_memory.providers.summarizers.extractive import ExtractiveSummarizer
 from persona_memory.providers.summarizers.llm import LLMSummarizer
 from persona_memory.providers.tokenizers.approximate import ApproximateTokenizer
-from persona_memory.retrieval import HybridSearcher
+from persona_memory.retrieval import HybridSearcher, RankingSignals
 from persona_memory.storage import open_store
 from persona_memory.storage.transcripts import FolderTranscriptStore
 from persona_memory.tools import ToolContext, default_registry
@@ -116,6 +116,10 @@ class Memory:
             rrf_k=self.settings.rrf_k,
             vector_weight=self.settings.vector_weight,
             decay=self.decay,
+            signals=RankingSignals(
+                importance=self.settings.rank_by_importance,
+                validity=self.settings.rank_by_validity,
+            ),
         )
         self.llm = llm_from_settings(self.settings)
         self.summarizer: Summarizer = ExtractiveSummarizer()
@@ -181,6 +185,7 @@ class Memory:
         if request.user_id is not None:
             caller.check_user(request.user_id)
         scoped = memory_query(request.persona_id, request.user_id, request.filters)
+        scoped = self.searcher.for_question(request.query, scoped)
         hits = self.searcher.search(request.query, scoped, limit=request.limit, mode=request.mode)
         self.memories.reinforce_retrieved(hits)
         return SearchResults(results=hits)

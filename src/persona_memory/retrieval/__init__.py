@@ -1,5 +1,5 @@
 """Hybrid retrieval: full text and dense vectors, fused by reciprocal rank."""
 
-from persona_memory.retrieval.search import HybridSearcher
+from persona_memory.retrieval.search import HybridSearcher, RankingSignals
 
-__all__ = ["HybridSearcher"]
+__all__ = ["HybridSearcher", "RankingSignals"]

@@ -1,16 +1,34 @@
 """Hybrid search: BM25 and dense top-k inside the reader's scopes, fused, then
-weighted by each memory's effective importance (core/decay.py)."""
+weighted by each memory's effective importance (core/decay.py) and, for a
+memory whose validity has ended, by the time the question asks about
+(retrieval/validity.py). Each signal can be switched off."""
 
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
 
 from persona_memory.core.base import utcnow
 from persona_memory.core.decay import Decay
-from persona_memory.core.memories import MemoryQuery, SearchHit, SearchMode
+from persona_memory.core.memories import MemoryQuery, MemoryRecord, SearchHit, SearchMode
 from persona_memory.core.ports import Embedder, Store, Vectors
 from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT, reciprocal_rank_fusion
 from persona_memory.retrieval.terms import query_terms
+from persona_memory.retrieval.validity import (
+    QuestionTime,
+    including_the_past,
+    question_time,
+    validity_weight,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RankingSignals:
+    """What multiplies a candidate's fused relevance, beyond matching the query."""
+
+    importance: bool = True  # decayed importance, 0.5-1.0 (core/decay.py)
+    validity: bool = True  # ended memories by the question's time (retrieval/validity.py)
 
 
 class HybridSearcher:
@@ -23,15 +41,22 @@ class HybridSearcher:
         rrf_k: int = RRF_K,
         vector_weight: float = VECTOR_WEIGHT,
         decay: Decay | None = None,
+        signals: RankingSignals = RankingSignals(),
     ) -> None:
         self._store = store
         self._embedder = embedder
         self._decay = decay or Decay()
+        self.signals = signals
         # Each ranker contributes this many candidates before fusion.
         self._depth = depth
         self._rrf_k = rrf_k
         self._weights = (1.0, vector_weight)
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vector-search")
+
+    def for_question(self, question: str, query: MemoryQuery) -> MemoryQuery:
+        """The query a question should run: with validity ranking, one that asks
+        about before also reads the memories whose validity has ended."""
+        return including_the_past(query, question) if self.signals.validity else query
 
     def search(
         self, text: str, query: MemoryQuery, *, limit: int = 10, mode: SearchMode = "hybrid"
@@ -67,13 +92,13 @@ class HybridSearcher:
             fused = reciprocal_rank_fusion(
                 [text_ranking, dense], weights=self._weights, k=self._rrf_k
             )
-            # Decay can lift a candidate a few places, not from the bottom of the list.
+            # The signals can lift a candidate a few places, not from the bottom of the list.
             fused = fused[: max(2 * limit, 20)]
             records = {m.id: m for m in tx.get_memories([i for i, _ in fused])}
-        now = utcnow()
+        now, asked = utcnow(), question_time(text)
         weighted = sorted(
             (
-                (score * self._decay.weight(records[memory_id], now), memory_id)
+                (score * self._weight(records[memory_id], asked, now), memory_id)
                 for memory_id, score in fused
                 if memory_id in records
             ),
@@ -91,6 +116,12 @@ class HybridSearcher:
             )
             for score, memory_id in weighted
         ]
+
+    def _weight(self, record: MemoryRecord, asked: QuestionTime, now: datetime) -> float:
+        weight = self._decay.weight(record, now) if self.signals.importance else 1.0
+        if self.signals.validity:
+            weight *= validity_weight(record, asked, now)
+        return weight
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
