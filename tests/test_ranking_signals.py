@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from persona_memory import Memory, PersonaCreate, Settings
+from persona_memory.retrieval.names import question_names
 from persona_memory.retrieval.validity import question_time
 
 CHANGED = datetime(2025, 6, 1, tzinfo=UTC)
@@ -93,3 +94,34 @@ def test_importance_lifts_a_slightly_weaker_match(memory: Memory, settings: Sett
     )
     with reopened(settings, rank_by_importance=False) as plain:
         assert texts(plain, "Alice peanuts")[0] == "Alice bought peanuts, Alice loves peanuts"
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("What did Melanie paint in June?", {"melanie", "june"}),
+        ("What is Caroline's identity?", {"caroline"}),
+        ("Where do they live? Did Jon move? I think so.", {"jon"}),
+        ("What does she like about her iPhone?", set()),
+    ],
+)
+def test_the_names_a_question_names(question: str, names: set[str]) -> None:
+    assert question_names(question) == names
+
+
+def test_a_memory_naming_whom_the_question_names_comes_first(
+    memory: Memory, settings: Settings
+) -> None:
+    memory.personas.create(PersonaCreate(id="brad", name="Brad"))
+    # The second matches the question's words better; only the first names Jon.
+    memory.add("Jon went to the pottery class", persona_id="brad", user_id="alice")
+    memory.add(
+        "Pottery class, the pottery class we went to: what did we make?",
+        persona_id="brad",
+        user_id="alice",
+        context="Jon asked about it",
+    )
+    question = "What did Jon make at the pottery class?"
+    assert texts(memory, question)[0] == "Jon went to the pottery class"
+    with reopened(settings, name_boost=1.0) as plain:
+        assert texts(plain, question)[0].startswith("Pottery class")

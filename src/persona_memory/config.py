@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT
+from persona_memory.retrieval.names import NAME_BOOST
 from persona_memory.storage.index import CONTEXT_WEIGHT
 
 
@@ -99,6 +100,14 @@ class Settings(BaseSettings):
         description='A search question that asks about before ("used to", "previously") '
         "also reads superseded facts and ranks them first; other questions rank them "
         "last. Off: superseded facts only with `include_expired`, unranked.",
+    )
+    name_boost: float = Field(
+        default=NAME_BOOST,
+        ge=1.0,
+        le=10.0,
+        description="Search multiplies the relevance of a memory whose own text names "
+        "someone the question names (a capitalised word) by this; 1 turns it off. Chosen "
+        "by leave-one-conversation-out on LoCoMo dev (docs/retrieval.md).",
     )
     vector_cache_mb: int = Field(
         default=512,

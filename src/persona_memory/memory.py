@@ -119,6 +119,7 @@ class Memory:
             signals=RankingSignals(
                 importance=self.settings.rank_by_importance,
                 validity=self.settings.rank_by_validity,
+                name_boost=self.settings.name_boost,
             ),
         )
         self.llm = llm_from_settings(self.settings)

@@ -45,6 +45,9 @@ INGEST_BATCH = 128
 CONTEXT_TURNS = (1, 2, 3)
 CONTEXT_WEIGHTS = (0.3, 0.5, 0.7, 1.0)
 VECTOR_WEIGHTS = (0.5, 0.7, 1.0)
+# Then, with those at their defaults, the factor for memories naming whom the
+# question names (1: off).
+NAME_BOOSTS = (1.0, 1.25, 1.5, 2.0, 3.0)
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 
 
@@ -66,6 +69,7 @@ class Ablation:
     context_weight: float
     vector_weight: float
     result: ModeResult
+    name_boost: float = 1.0
 
 
 @dataclass
@@ -89,6 +93,8 @@ class BenchReport:
     vector_weight: float = 0.0
     ablation: list[Ablation] = field(default_factory=list)
     leave_one_out: LeaveOneOut | None = None
+    name_boost: float = 1.0
+    names_leave_one_out: LeaveOneOut | None = None
     query_embedding_ms_p50: float = 0.0
     query_embedding_ms_p95: float = 0.0
     default_search_ms_p50: float = 0.0
@@ -202,10 +208,13 @@ def summary(mode: str, scored: list[Scored]) -> ModeResult:
     )
 
 
-Knobs = tuple[int, float, float]  # context turns each side, context weight, dense weight
+# Context turns each side, context weight, dense weight; or a name boost alone.
+Knobs = tuple[float, ...]
 
 
-def leave_one_out(grid: dict[Knobs, list[Scored]]) -> LeaveOneOut:
+def leave_one_out(
+    grid: dict[Knobs, list[Scored]], label: str = "hybrid, leave-one-out"
+) -> LeaveOneOut:
     """Per held-out conversation, the knobs with the best R@10 on the others
     (ties to the first in the grid), then that conversation's questions with them."""
     first = next(iter(grid.values()))
@@ -220,7 +229,7 @@ def leave_one_out(grid: dict[Knobs, list[Scored]]) -> LeaveOneOut:
         best = max(grid, key=others)
         chosen[conversation] = list(best)
         held += [s for s in grid[best] if s.conversation == conversation]
-    return LeaveOneOut(summary("hybrid, leave-one-out", held), chosen)
+    return LeaveOneOut(summary(label, held), chosen)
 
 
 class Remembering:
@@ -263,10 +272,13 @@ def run(
             memory.embedder.embed(["warm up"])  # first model load is not measured
             embed_ms = _embedding_ms(memory.embedder, dataset)
             embedder = Remembering(memory.embedder)
-            with Memory(settings=at("plain.db", vector_weight=1.0), embedder=embedder) as bare:
+            # Every step before the last runs without the name boost, as they were tuned.
+            off = {"name_boost": 1.0}
+            bare_settings = at("plain.db", vector_weight=1.0, **off)
+            with Memory(settings=bare_settings, embedder=embedder) as bare:
                 count, seconds = ingest(bare, dataset, turns=0)
                 baseline = summary("hybrid", score(bare, dataset, "hybrid"))
-            with Memory(settings=at("plain.db"), embedder=embedder) as weighted:
+            with Memory(settings=at("plain.db", **off), embedder=embedder) as weighted:
                 plain = summary("hybrid", score(weighted, dataset, "hybrid"))
             grid: dict[Knobs, list[Scored]] = {}
             for turns in CONTEXT_TURNS:
@@ -274,13 +286,17 @@ def run(
                 with Memory(settings=at(name), embedder=embedder) as fresh:
                     ingest(fresh, dataset, turns=turns)
                 for weights in itertools.product(CONTEXT_WEIGHTS, VECTOR_WEIGHTS):
-                    tuned = at(name, context_weight=weights[0], vector_weight=weights[1])
+                    tuned = at(name, context_weight=weights[0], vector_weight=weights[1], **off)
                     with Memory(settings=tuned, embedder=embedder) as memory_:
                         grid[(turns, *weights)] = score(memory_, dataset, "hybrid")
             name = f"context-{DEFAULT_CONTEXT_TURNS}.db"
             with Memory(settings=at(name), embedder=embedder) as default:
                 modes = [summary(m, score(default, dataset, m)) for m in get_args(SearchMode)]
                 search_ms = _default_search_ms(default, dataset)
+            names: dict[Knobs, list[Scored]] = {}
+            for boost in NAME_BOOSTS:
+                with Memory(settings=at(name, name_boost=boost), embedder=embedder) as named:
+                    names[(boost,)] = score(named, dataset, "hybrid")
             unweighted = (DEFAULT_CONTEXT_TURNS, base.context_weight, 1.0)
             ablation = [
                 Ablation("turns alone (RRF, equal weights)", 0, 0.0, 1.0, baseline),
@@ -293,11 +309,19 @@ def run(
                     summary("hybrid", grid[unweighted]) if unweighted in grid else plain,
                 ),
                 Ablation(
-                    "+ context + dense weight (default)",
+                    "+ context + dense weight",
+                    DEFAULT_CONTEXT_TURNS,
+                    base.context_weight,
+                    base.vector_weight,
+                    summary("hybrid", names[(1.0,)]),
+                ),
+                Ablation(
+                    f"+ names in the question x{base.name_boost} (default)",
                     DEFAULT_CONTEXT_TURNS,
                     base.context_weight,
                     base.vector_weight,
                     modes[0],
+                    base.name_boost,
                 ),
             ]
             return BenchReport(
@@ -312,6 +336,8 @@ def run(
                 vector_weight=base.vector_weight,
                 ablation=ablation,
                 leave_one_out=leave_one_out(grid),
+                name_boost=base.name_boost,
+                names_leave_one_out=leave_one_out(names, "name boost, leave-one-out"),
                 query_embedding_ms_p50=percentile(embed_ms, 50),
                 query_embedding_ms_p95=percentile(embed_ms, 95),
                 default_search_ms_p50=percentile(search_ms, 50),
@@ -377,13 +403,16 @@ def render(report: BenchReport) -> str:
         for m in report.modes
     ]
     ablation = [_row(a.step, a.result) for a in report.ablation]
-    loo = report.leave_one_out
-    loo_rows = [_row(loo.result.mode, loo.result)] if loo else []
-    chosen = (
-        ", ".join(f"{c}: {' / '.join(map(str, w))}" for c, w in loo.chosen.items()) if loo else "-"
-    )
+    loos = [x for x in (report.leave_one_out, report.names_leave_one_out) if x is not None]
+    loo_rows = [_row(x.result.mode, x.result) for x in loos]
+    chosen = [
+        f"{x.result.mode}: "
+        + ", ".join(f"{c}: {' / '.join(map(str, w))}" for c, w in x.chosen.items())
+        + "."
+        for x in loos
+    ]
     categories = [_categories(a.step, a.result) for a in report.ablation]
-    categories += [_categories(loo.result.mode, loo.result)] if loo else []
+    categories += [_categories(x.result.mode, x.result) for x in loos]
     machine_line = ", ".join(f"{k}: {v}" for k, v in report.machine.items())
     names = " | ".join(f"{c} {n}" for c, n in CATEGORIES.items())
     return "\n".join(
@@ -398,7 +427,7 @@ def render(report: BenchReport) -> str:
             f"Ingest: {report.ingest_per_second:.0f} memories/s "
             f"({report.ingest_seconds:.1f} s, batches of {INGEST_BATCH}, embedding included).",
             f"Defaults: context weight {report.context_weight}, dense weight "
-            f"{report.vector_weight} (full text 1).",
+            f"{report.vector_weight} (full text 1), name boost {report.name_boost}.",
             "",
             "## Modes (defaults)",
             "",
@@ -424,13 +453,17 @@ def render(report: BenchReport) -> str:
             "Each conversation is scored with the knobs (context turns each side / context "
             "weight / dense weight) that gave the best R@10 on the other four, from turns "
             f"{list(CONTEXT_TURNS)}, context weights {list(CONTEXT_WEIGHTS)} and dense "
-            f"weights {list(VECTOR_WEIGHTS)}.",
+            f"weights {list(VECTOR_WEIGHTS)}, without the name boost. Then, with those "
+            "knobs at their defaults, the same for the name boost, from "
+            f"{list(NAME_BOOSTS)}.",
             "",
             head,
             rule,
             *loo_rows,
             "",
-            f"Chosen per held-out conversation: {chosen}.",
+            "Chosen per held-out conversation:",
+            "",
+            *[f"- {line}" for line in chosen],
             "",
             "## R@10 by question category",
             "",

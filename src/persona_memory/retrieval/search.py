@@ -1,7 +1,8 @@
 """Hybrid search: BM25 and dense top-k inside the reader's scopes, fused, then
-weighted by each memory's effective importance (core/decay.py) and, for a
-memory whose validity has ended, by the time the question asks about
-(retrieval/validity.py). Each signal can be switched off."""
+weighted by each memory's effective importance (core/decay.py), for a
+memory whose validity has ended by the time the question asks about
+(retrieval/validity.py), and by whether it names whom the question names
+(retrieval/names.py). Each signal can be switched off."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from persona_memory.core.decay import Decay
 from persona_memory.core.memories import MemoryQuery, MemoryRecord, SearchHit, SearchMode
 from persona_memory.core.ports import Embedder, Store, Vectors
 from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT, reciprocal_rank_fusion
+from persona_memory.retrieval.names import NAME_BOOST, names_any, question_names
 from persona_memory.retrieval.terms import query_terms
 from persona_memory.retrieval.validity import (
     QuestionTime,
@@ -24,11 +26,21 @@ from persona_memory.retrieval.validity import (
 
 
 @dataclass(frozen=True, slots=True)
+class Asked:
+    """What the signals read from the question, once per search."""
+
+    time: QuestionTime
+    names: frozenset[str]
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RankingSignals:
     """What multiplies a candidate's fused relevance, beyond matching the query."""
 
     importance: bool = True  # decayed importance, 0.5-1.0 (core/decay.py)
     validity: bool = True  # ended memories by the question's time (retrieval/validity.py)
+    name_boost: float = NAME_BOOST  # the memory names whom the question names; 1: off
 
 
 class HybridSearcher:
@@ -95,10 +107,10 @@ class HybridSearcher:
             # The signals can lift a candidate a few places, not from the bottom of the list.
             fused = fused[: max(2 * limit, 20)]
             records = {m.id: m for m in tx.get_memories([i for i, _ in fused])}
-        now, asked = utcnow(), question_time(text)
+        asked = Asked(question_time(text), question_names(text), utcnow())
         weighted = sorted(
             (
-                (score * self._weight(records[memory_id], asked, now), memory_id)
+                (score * self._weight(records[memory_id], asked), memory_id)
                 for memory_id, score in fused
                 if memory_id in records
             ),
@@ -117,10 +129,12 @@ class HybridSearcher:
             for score, memory_id in weighted
         ]
 
-    def _weight(self, record: MemoryRecord, asked: QuestionTime, now: datetime) -> float:
-        weight = self._decay.weight(record, now) if self.signals.importance else 1.0
+    def _weight(self, record: MemoryRecord, asked: Asked) -> float:
+        weight = self._decay.weight(record, asked.now) if self.signals.importance else 1.0
         if self.signals.validity:
-            weight *= validity_weight(record, asked, now)
+            weight *= validity_weight(record, asked.time, asked.now)
+        if self.signals.name_boost != 1.0 and names_any(asked.names, record.text):
+            weight *= self.signals.name_boost
         return weight
 
     def close(self) -> None:
