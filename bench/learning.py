@@ -690,7 +690,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--data", type=Path, default=DATA, help="LoCoMo JSON file")
     parser.add_argument("--conversations", type=int, default=None, help="only the first N")
     parser.add_argument("--sessions", type=int, default=None, help="only each one's first N")
-    parser.add_argument("--embedder", default="sentence-transformers")
+    parser.add_argument("--embedder", default=Settings.model_fields["embedder"].default)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     started = time.perf_counter()

@@ -69,7 +69,6 @@ class Ablation:
     context_weight: float
     vector_weight: float
     result: ModeResult
-    name_boost: float = 1.0
 
 
 @dataclass
@@ -94,6 +93,8 @@ class BenchReport:
     ablation: list[Ablation] = field(default_factory=list)
     leave_one_out: LeaveOneOut | None = None
     name_boost: float = 1.0
+    # Tried on top of the defaults: each name boost, and one chosen per fold.
+    name_boosts: list[ModeResult] = field(default_factory=list)
     names_leave_one_out: LeaveOneOut | None = None
     query_embedding_ms_p50: float = 0.0
     query_embedding_ms_p95: float = 0.0
@@ -309,19 +310,11 @@ def run(
                     summary("hybrid", grid[unweighted]) if unweighted in grid else plain,
                 ),
                 Ablation(
-                    "+ context + dense weight",
-                    DEFAULT_CONTEXT_TURNS,
-                    base.context_weight,
-                    base.vector_weight,
-                    summary("hybrid", names[(1.0,)]),
-                ),
-                Ablation(
-                    f"+ names in the question x{base.name_boost} (default)",
+                    "+ context + dense weight (default)",
                     DEFAULT_CONTEXT_TURNS,
                     base.context_weight,
                     base.vector_weight,
                     modes[0],
-                    base.name_boost,
                 ),
             ]
             return BenchReport(
@@ -337,6 +330,7 @@ def run(
                 ablation=ablation,
                 leave_one_out=leave_one_out(grid),
                 name_boost=base.name_boost,
+                name_boosts=[summary(f"name boost {k[0]}", v) for k, v in names.items()],
                 names_leave_one_out=leave_one_out(names, "name boost, leave-one-out"),
                 query_embedding_ms_p50=percentile(embed_ms, 50),
                 query_embedding_ms_p95=percentile(embed_ms, 95),
@@ -403,7 +397,13 @@ def render(report: BenchReport) -> str:
         for m in report.modes
     ]
     ablation = [_row(a.step, a.result) for a in report.ablation]
-    loos = [x for x in (report.leave_one_out, report.names_leave_one_out) if x is not None]
+    loos = [x for x in (report.leave_one_out,) if x is not None]
+    boosts = [_row(m.mode, m) for m in report.name_boosts]
+    names_loo = report.names_leave_one_out
+    boosts += [_row(names_loo.result.mode, names_loo.result)] if names_loo else []
+    names_chosen = (
+        ", ".join(f"{c}: {w[0]}" for c, w in names_loo.chosen.items()) if names_loo else "-"
+    )
     loo_rows = [_row(x.result.mode, x.result) for x in loos]
     chosen = [
         f"{x.result.mode}: "
@@ -413,6 +413,7 @@ def render(report: BenchReport) -> str:
     ]
     categories = [_categories(a.step, a.result) for a in report.ablation]
     categories += [_categories(x.result.mode, x.result) for x in loos]
+    categories += [_categories(names_loo.result.mode, names_loo.result)] if names_loo else []
     machine_line = ", ".join(f"{k}: {v}" for k, v in report.machine.items())
     names = " | ".join(f"{c} {n}" for c, n in CATEGORIES.items())
     return "\n".join(
@@ -453,9 +454,7 @@ def render(report: BenchReport) -> str:
             "Each conversation is scored with the knobs (context turns each side / context "
             "weight / dense weight) that gave the best R@10 on the other four, from turns "
             f"{list(CONTEXT_TURNS)}, context weights {list(CONTEXT_WEIGHTS)} and dense "
-            f"weights {list(VECTOR_WEIGHTS)}, without the name boost. Then, with those "
-            "knobs at their defaults, the same for the name boost, from "
-            f"{list(NAME_BOOSTS)}.",
+            f"weights {list(VECTOR_WEIGHTS)}, without the name boost.",
             "",
             head,
             rule,
@@ -464,6 +463,17 @@ def render(report: BenchReport) -> str:
             "Chosen per held-out conversation:",
             "",
             *[f"- {line}" for line in chosen],
+            "",
+            "## Name boost (tried; not kept)",
+            "",
+            "Each row multiplies the score of a memory whose own text names someone the "
+            "question names (PERSONA_MEMORY_NAME_BOOST), on top of the defaults. The last "
+            "row scores each conversation with the boost that did best on the other four "
+            f"(chosen: {names_chosen}). It is kept only if that row beats the defaults.",
+            "",
+            head,
+            rule,
+            *boosts,
             "",
             "## R@10 by question category",
             "",
