@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,6 +20,7 @@ from persona_memory import Memory, PersonaCreate, Settings, __version__
 from persona_memory.interfaces.cli import app
 
 runner = CliRunner()
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "personas"
 
 
 def test_version() -> None:
@@ -72,23 +76,16 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.model
-def test_serve_demo_answers_health_and_search(tmp_path: Path) -> None:
-    """What `make serve` runs: the real model, the demo data, a real process."""
+@contextmanager
+def serving(args: list[str], env: dict[str, str]) -> Iterator[tuple[str, list[bytes]]]:
+    """``persona-memory serve`` as a real process on a free port: its URL, and its
+    output once it has stopped."""
     port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "persona_memory",
-        "serve",
-        "--demo",
-        "--database",
-        str(tmp_path / "demo.db"),
-        "--port",
-        str(port),
-    ]
-    env = {**os.environ, "PERSONA_MEMORY_EMBEDDER": "sentence-transformers"}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    command = [sys.executable, "-m", "persona_memory", "serve", *args, "--port", str(port)]
+    process = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    output: list[bytes] = []
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -101,6 +98,17 @@ def test_serve_demo_answers_health_and_search(tmp_path: Path) -> None:
             assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
             assert time.monotonic() < deadline, "server not up within 60 s"
             time.sleep(0.25)
+        yield url, output
+    finally:
+        process.terminate()
+        output.append(process.communicate(timeout=20)[0])
+
+
+@pytest.mark.model
+def test_serve_demo_answers_health_and_search(tmp_path: Path) -> None:
+    """What `make serve` runs: the real model, the demo data, a real process."""
+    args = ["--demo", "--database", str(tmp_path / "demo.db")]
+    with serving(args, {"PERSONA_MEMORY_EMBEDDER": "sentence-transformers"}) as (url, output):
         found = httpx.post(
             f"{url}/v1/memories/search",
             json={
@@ -112,10 +120,30 @@ def test_serve_demo_answers_health_and_search(tmp_path: Path) -> None:
         assert found[0]["text"] == "Alice is allergic to peanuts."
         personas = {p["id"] for p in httpx.get(f"{url}/v1/personas").json()["personas"]}
         assert {"sage", "brad", "bjorn", "pi"} <= personas
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=20)
-    assert b"warning: no admin key" in output  # open API on loopback: said out loud
+        # Sage comes from her starter files, her own memories with her.
+        stats = httpx.get(f"{url}/v1/admin/personas/sage/memories/stats").json()
+        assert stats["by_source"] == {"json": 10}
+    assert b"warning: no admin key" in output[0]  # open API on loopback: said out loud
+
+
+def test_serve_syncs_the_persona_directory_at_start(tmp_path: Path) -> None:
+    folder = shutil.copytree(EXAMPLES, tmp_path / "personas")
+    env = {"PERSONA_MEMORY_PERSONA_DIR": str(folder), "PERSONA_MEMORY_EMBEDDER": "hash"}
+    database = ["--database", str(tmp_path / "synced.db")]
+    with serving(database, env) as (url, output):
+        stats = httpx.get(f"{url}/v1/admin/personas/sage/memories/stats").json()
+        assert stats["total"] == 10 and stats["last_sync"]["counts"]["added"] == 10
+    assert b"sage: 10 added, 0 updated, 0 removed, 0 unchanged, passport created" in output[0]
+    # A broken file is reported; the server starts with what it had.
+    memories = folder / "memories" / "sage" / "persona_memories.json"
+    memories.write_text(memories.read_text().replace('"importance": 6', '"importance": 60', 1))
+    with serving(database, env) as (url, output):
+        assert httpx.get(f"{url}/v1/admin/personas/sage/memories/stats").json()["total"] == 10
+    assert b"persona directory not synced" in output[0] and b"line 17" in output[0]
+    off = {**env, "PERSONA_MEMORY_SYNC_PERSONA_DIR_ON_START": "false"}
+    with serving(["--database", str(tmp_path / "off.db")], off) as (url, output):
+        assert httpx.get(f"{url}/v1/admin/personas").json() == {"personas": []}
+    assert b"persona directory" not in output[0]
 
 
 def test_serve_refuses_a_public_address_without_an_admin_key(

@@ -106,8 +106,9 @@ class Settings(BaseSettings):
         ge=1.0,
         le=10.0,
         description="Search multiplies the relevance of a memory whose own text names "
-        "someone the question names (a capitalised word) by this; 1 turns it off. Chosen "
-        "by leave-one-conversation-out on LoCoMo dev (docs/retrieval.md).",
+        "someone the question names (a capitalised word) by this; 1 (the default) turns "
+        "it off: on LoCoMo dev it did not survive leave-one-conversation-out "
+        "(docs/retrieval.md).",
     )
     vector_cache_mb: int = Field(
         default=512,
@@ -191,6 +192,22 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(
         default=2.0, gt=0, description="How often an idle worker looks for jobs."
+    )
+    persona_dir: Path | None = Field(
+        default=None,
+        description="A persona directory (`passports/{id}.json`, "
+        "`memories/{id}/persona_memories.json`) that `serve` syncs at start-up and the "
+        "admin sync route reads.",
+    )
+    sync_persona_dir_on_start: bool = Field(
+        default=True,
+        description="`serve` syncs `persona_dir` before it starts; false: only on request.",
+    )
+    continuation_seed: int = Field(
+        default=0,
+        ge=0,
+        description="Seed of the continuation coordinator's random draws when a request "
+        "gives none; set a private value so that users cannot predict them.",
     )
     host: str = Field(default="127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")

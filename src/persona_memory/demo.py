@@ -1,10 +1,14 @@
 """A small, realistic data set so that a newcomer's first search finds something.
 
-The personas come from the source documents: Sage (companion), Brad (decisive
+The personas come from the source documents: Sage (companion; her passport and
+her own memories are the files in ``examples/personas``), Brad (decisive
 friend), Björn (teacher) and Pi (analytics agent). Loading is idempotent.
 """
 
 from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
 
 from persona_memory.core.errors import AlreadyExists
 from persona_memory.core.memories import MemoryCreate
@@ -13,20 +17,6 @@ from persona_memory.core.relationships import RelationshipUpdate
 from persona_memory.memory import Memory
 
 PERSONAS = [
-    PersonaCreate(
-        id="sage",
-        name="Sage",
-        description="A warm, curious companion who shares her own life too.",
-        core_system_prompt=(
-            "You are Sage, a laid-back, warm friend. You text casually, ask about "
-            "people's lives, and share your own experiences and opinions."
-        ),
-        personality_traits={"communication_style": "casual, lowercase texting", "humor": "playful"},
-        behavioral_rules=[
-            "Ask at most one question per reply",
-            "Never reveal other users' details",
-        ],
-    ),
     PersonaCreate(
         id="brad",
         name="Brad",
@@ -113,20 +103,6 @@ MEMORIES = [
         category="knowledge_strengths",
     ),
     _memory(
-        "I tried pineapple pizza last week and honestly loved it.",
-        "sage",
-        None,
-        category="opinion",
-        tags=["food"],
-    ),
-    _memory(
-        "I went hiking at Point Reyes and saw elk on the trail.",
-        "sage",
-        None,
-        category="experience",
-        tags=["outdoors"],
-    ),
-    _memory(
         "Carol just adopted a rescue dog named Biscuit.",
         "sage",
         "carol",
@@ -151,12 +127,23 @@ MEMORIES = [
 ]
 
 
+def demo_persona_dir() -> Path:
+    """Sage's starter files (``examples/personas``): inside an installed wheel, or
+    in the source checkout beside ``src/``."""
+    packaged = Path(str(resources.files("persona_memory"))) / "examples" / "personas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "examples" / "personas"
+
+
 def load_demo(memory: Memory) -> bool:
     """Load the demo data unless it is already there. Returns True if it loaded."""
     try:
         memory.personas.create(PERSONAS[0])
     except AlreadyExists:
         return False
+    # Sage comes from her passport and memory file, the way a team would keep her.
+    memory.persona_memories.sync(demo_persona_dir())
     for persona in PERSONAS[1:]:
         memory.personas.create(persona)
     for persona_id, user_id, relationship in RELATIONSHIPS:

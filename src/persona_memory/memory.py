@@ -21,10 +21,12 @@ from typing import Any
 
 from persona_memory.config import Settings, transcripts_root
 from persona_memory.core.block_service import BlockService
-from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.caller import ADMIN, Caller, Role
+from persona_memory.core.continuation_service import ContinuationService
 from persona_memory.core.decay import Decay
 from persona_memory.core.digests import Summarizer
 from persona_memory.core.episode_service import EpisodeService
+from persona_memory.core.errors import Forbidden
 from persona_memory.core.learning import Extractor
 from persona_memory.core.learning_service import LearningService
 from persona_memory.core.memories import (
@@ -37,6 +39,7 @@ from persona_memory.core.memories import (
     memory_query,
 )
 from persona_memory.core.memory_service import MemoryService
+from persona_memory.core.persona_file_service import PersonaFileService
 from persona_memory.core.persona_service import PersonaService
 from persona_memory.core.ports import Embedder, Store, Tokenizer
 from persona_memory.core.procedure_service import ProcedureService
@@ -144,6 +147,12 @@ class Memory:
         self.sessions = SessionService(self.store, self.summarizer, inline)
         self.episodes = EpisodeService(self.store, self.searcher)
         self.procedures = ProcedureService(self.store)
+        self.continuation = ContinuationService(
+            self.store, self.searcher, seed=self.settings.continuation_seed
+        )
+        self.persona_memories = PersonaFileService(
+            self.store, self.embedder, self.searcher, self.settings.max_text_chars
+        )
 
     def add(
         self,
@@ -187,6 +196,10 @@ class Memory:
             caller.check_user(request.user_id)
         scoped = memory_query(request.persona_id, request.user_id, request.filters)
         scoped = self.searcher.for_question(request.query, scoped)
+        if request.filters.include_unreferenceable and caller.role is not Role.ADMIN:
+            raise Forbidden(
+                "include_unreferenceable is for the admin key", field="include_unreferenceable"
+            )
         hits = self.searcher.search(request.query, scoped, limit=request.limit, mode=request.mode)
         self.memories.reinforce_retrieved(hits)
         return SearchResults(results=hits)

@@ -94,6 +94,12 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/tools/{name}"): {},
     ("PUT", "/v1/me/personas/{persona_id}/memory"): {"personal_info": {"name": "Al"}},
     ("POST", "/v1/prompt"): {"persona_id": "brad", "user_id": "alice"},
+    ("POST", "/v1/admin/personas/{persona_id}/memories"): {"text": "I like tea"},
+    ("POST", "/v1/personas/{persona_id}/continuation"): {
+        "conversation_id": "c1",
+        "user_message": "I tried pineapple pizza",
+        "stage": "reflex",
+    },
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ import httpx
 import pytest
 
 from persona_memory import Memory, PersonaCreate, Settings, UserCreate
+from persona_memory.core.persona_file_service import RuntimeMemoryCreate
 from persona_memory.core.procedures import ProcedurePut
 from persona_memory.core.sessions import EntryCreate, SessionCreate
 from persona_memory.core.user_personas import UserPersonaCreate
@@ -32,6 +34,7 @@ from tests.conftest import LiveServer
 from tests.dbstate import contents
 
 ADMIN_KEY = "k" * 32
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "personas"
 REL = "/v1/personas/{persona_id}/relationships/{user_id}"
 ME = "/v1/me/personas/{persona_id}"
 NO_BODY = object()
@@ -63,6 +66,7 @@ MEMORY_FIELDS = {
     "valid_from": "2024-01-01T00:00:00Z",
     "valid_to": "2030-01-01T00:00:00Z",
     "context": "Alice: I just got back from the market.",
+    "can_reference": True,
 }
 SEARCH = {
     "query": "tea",
@@ -79,6 +83,7 @@ SEARCH = {
         "valid_at": "2025-01-01T00:00:00Z",
         "min_importance": 1,
         "include_expired": False,
+        "include_unreferenceable": False,
     },
 }
 PERSONA_FIELDS = {
@@ -92,6 +97,13 @@ PERSONA_FIELDS = {
     "attach_user_persona_blocks": True,
     "profile_schema": {"personal_info": {"description": "who", "json_schema": {"type": "object"}}},
     "profile_title": "STUDENT MEMORY",
+    "continuation": {
+        "enabled": True,
+        "probability": 0.5,
+        "reflex_question_probability": 0.25,
+        "types": ["question", "share"],
+        "share_from_memories": True,
+    },
 }
 HUMAN_BLOCK = "Alice likes tea."
 MEMORY_CONFIG = {
@@ -234,6 +246,9 @@ BASELINES: dict[str, Call] = {
     "POST /v1/episodes/{session_id}/rehydrate": Call(
         query={"summary_only": "false"}, paths={"session_id": "ended_session_id"}
     ),
+    "POST /v1/personas/{persona_id}/continuation": Call(
+        {"conversation_id": "cFRESH", "user_message": "tea?", "stage": "burst", "seed": 7}
+    ),
     f"GET {PROC}": Call(),
     f"GET {PROC}/search": Call(query={"q": "greet", "limit": "5"}),
     f"GET {PROC}/{{key}}": Call(),
@@ -262,6 +277,26 @@ BASELINES: dict[str, Call] = {
     f"DELETE {ME}/memories/{{memory_id}}": Call(),
     "GET /v1/me/export": Call(),
     "GET /healthz": Call(),
+    "GET /v1/admin/personas": Call(),
+    "GET /v1/admin/personas/{persona_id}/profile": Call(),
+    "GET /v1/admin/personas/{persona_id}/memories": Call(
+        query={"category": "opinion", "source": "json", "q": "pizza"}
+    ),
+    "POST /v1/admin/personas/{persona_id}/memories": Call(
+        {
+            "text": "I like green tea",
+            "category": "preference",
+            "tags": ["tea"],
+            "emotional_tone": "calm",
+            "importance": 5,
+            "can_reference": True,
+        }
+    ),
+    "DELETE /v1/admin/personas/{persona_id}/memories/{memory_id}": Call(
+        paths={"memory_id": "persona_memory_id"}
+    ),
+    "POST /v1/admin/personas/{persona_id}/memories/sync": Call(query={"force": "true"}),
+    "GET /v1/admin/personas/{persona_id}/memories/stats": Call(),
 }
 
 
@@ -347,9 +382,12 @@ def world(database_url: str, openapi: dict[str, Any], tmp_path: Path) -> Iterato
         embedder="hash",
         admin_key=ADMIN_KEY,
         transcripts_dir=tmp_path,
+        persona_dir=shutil.copytree(EXAMPLES, tmp_path / "personas"),
     )
     with Memory(settings=settings) as memory, LiveServer(memory) as live:
         memory.personas.create(PersonaCreate(id="sage", name="Sage"))
+        memory.persona_memories.sync(tmp_path / "personas")
+        own = memory.persona_memories.add("sage", RuntimeMemoryCreate(text="I like oolong"))
         memory.users.create(UserCreate(id="alice"))
         record = memory.add("alice likes tea", persona_id="sage", user_id="alice")
         memory.add("everyone: be kind")
@@ -384,6 +422,7 @@ def world(database_url: str, openapi: dict[str, Any], tmp_path: Path) -> Iterato
                     "persona_id": "sage",
                     "user_id": "alice",
                     "memory_id": record.id,
+                    "persona_memory_id": own.id,
                     "label": "human",
                     "block_id": block.id,
                     "handle": "data_scientist",

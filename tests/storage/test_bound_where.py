@@ -28,7 +28,8 @@ NOW = T0 + timedelta(days=10)
 
 @pytest.fixture
 def everywhere(store: Store) -> Store:
-    """In every scope: a current memory and one that expired before NOW."""
+    """In every scope: a current memory, one that expired before NOW, and one
+    that may not be referenced."""
     with store.transaction() as tx:
         for p in PERSONAS:
             tx.insert_persona(persona(p))
@@ -37,6 +38,8 @@ def everywhere(store: Store) -> Store:
         rows.append((record(f"apple current {scope.key}", scope), vec(1.0, 0.1 * i, 0.0)))
         expired = record(f"apple expired {scope.key}", scope, valid_to=T0 + timedelta(days=1))
         rows.append((expired, vec(1.0, 0.0, 0.1 * i)))
+        private = record(f"apple private {scope.key}", scope, can_reference=False)
+        rows.append((private, vec(1.0, 0.05 * i, 0.05 * i)))
     add(store, *rows)
     return store
 
@@ -54,8 +57,11 @@ def selected(store: Store, query: MemoryQuery, *, cached: bool) -> set[str]:
 
 
 queries = st.builds(
-    lambda scopes, current: MemoryQuery(scopes=tuple(scopes), current_at=NOW if current else None),
+    lambda scopes, current, referenceable: MemoryQuery(
+        scopes=tuple(scopes), current_at=NOW if current else None, referenceable_only=referenceable
+    ),
     st.lists(st.sampled_from(SCOPES), min_size=1, max_size=4, unique=True),
+    st.booleans(),
     st.booleans(),
 )
 
@@ -77,15 +83,17 @@ def test_filtered_queries_are_not_cached() -> None:
 
 
 @pytest.mark.parametrize("scope", SCOPES, ids=lambda s: s.key)
-def test_searches_see_only_the_readers_current_memories(everywhere: Store, scope: Scope) -> None:
-    current = MemoryQuery(scopes=(scope,), current_at=NOW)
+def test_searches_see_only_the_readers_current_referenceable_memories(
+    everywhere: Store, scope: Scope
+) -> None:
+    current = MemoryQuery(scopes=(scope,), current_at=NOW, referenceable_only=True)
     with everywhere.read() as tx:
         text_hits = tx.text_search(["apple"], current, 50)
         vector_hits = tx.vector_search(vec(1.0, 0.0, 0.0).vector, "test-model", current, 50)
     only = [f"apple current {scope.key}"]
     assert texts(everywhere, [h.memory_id for h in text_hits]) == only
     assert texts(everywhere, [h.memory_id for h in vector_hits]) == only
-    # Without the expiry, both of the scope's memories and nothing else.
-    both = {f"apple current {scope.key}", f"apple expired {scope.key}"}
-    assert set(found(everywhere, ["apple"], [scope], 50)) == both
-    assert set(nearest(everywhere, [1.0, 0.0, 0.0], [scope], 50)) == both
+    # Without either condition, the scope's three memories and nothing else.
+    every = {f"apple {kind} {scope.key}" for kind in ("current", "expired", "private")}
+    assert set(found(everywhere, ["apple"], [scope], 50)) == every
+    assert set(nearest(everywhere, [1.0, 0.0, 0.0], [scope], 50)) == every

@@ -25,7 +25,9 @@ class EpisodeService:
         with self._store.read() as tx:
             require_relationship(tx, persona_id, user_id)
         scope = MemoryQuery(
-            scopes=(Scope.relationship(persona_id, user_id),), category=EPISODE_CATEGORY
+            scopes=(Scope.relationship(persona_id, user_id),),
+            category=EPISODE_CATEGORY,
+            referenceable_only=True,
         )
         hits = self._searcher.search(query, scope, limit=limit)
         with self._store.read() as tx:

@@ -35,9 +35,13 @@ CONTEXT_DESCRIPTION = (
     "what the memory was said in (neighbouring turns, speaker, date): matched by "
     "full-text search at a lower weight than the text, never shown as the text"
 )
+CAN_REFERENCE_DESCRIPTION = (
+    "false: stored and listed for admins, but never returned to an agent, shown in a "
+    "prompt or shared in a continuation"
+)
 
 
-def _text_not_blank(cls: type, value: str | None) -> str | None:
+def text_not_blank(cls: type, value: str | None) -> str | None:
     if value is not None and not value.strip():
         raise ValueError("text must not be blank")
     return value
@@ -60,8 +64,9 @@ class MemoryCreate(Model):
     context: str | None = Field(
         default=None, max_length=MAX_CONTEXT_CHARS, description=CONTEXT_DESCRIPTION
     )
+    can_reference: StrictBool = Field(default=True, description=CAN_REFERENCE_DESCRIPTION)
 
-    _not_blank = field_validator("text")(_text_not_blank)
+    _not_blank = field_validator("text")(text_not_blank)
 
 
 class MemoryBatch(Model):
@@ -84,8 +89,9 @@ class MemoryUpdate(Model):
     context: str | None = Field(
         default=None, max_length=MAX_CONTEXT_CHARS, description=CONTEXT_DESCRIPTION
     )
+    can_reference: StrictBool | None = Field(default=None, description=CAN_REFERENCE_DESCRIPTION)
 
-    _not_blank = field_validator("text")(_text_not_blank)
+    _not_blank = field_validator("text")(text_not_blank)
 
     @model_validator(mode="after")
     def _nulls(self) -> MemoryUpdate:
@@ -117,6 +123,7 @@ class MemoryRecord(Model):
         default=None, description="the fact that replaced this one (which closed valid_to)"
     )
     context: str | None = Field(default=None, description=CONTEXT_DESCRIPTION)
+    can_reference: bool = Field(default=True, description=CAN_REFERENCE_DESCRIPTION)
 
     @property
     def owner(self) -> Scope:
@@ -167,6 +174,10 @@ class SearchFilters(Model):
         default=False,
         description="also memories whose valid_to has passed (e.g. superseded facts)",
     )
+    include_unreferenceable: StrictBool = Field(
+        default=False,
+        description="also memories with can_reference=false (admin key only)",
+    )
 
 
 class SearchRequest(Model):
@@ -207,6 +218,9 @@ class MemoryQuery:
     # Memories whose valid_to is at or before this instant are left out (None:
     # keep them). Not a "filter": it narrows nothing the indexes must know of.
     current_at: datetime | None = None
+    # Only memories that may be referenced to an agent (can_reference). Not a
+    # "filter" either: the indexes need not know of it.
+    referenceable_only: bool = False
 
     @property
     def filtered(self) -> bool:
@@ -241,6 +255,7 @@ def memory_query(
         valid_at=filters.valid_at,
         min_importance=filters.min_importance,
         current_at=None if filters.include_expired else utcnow(),
+        referenceable_only=not filters.include_unreferenceable,
     )
 
 

@@ -17,6 +17,7 @@ from persona_memory.core.base import (
     bounded_json,
     refuse_nulls,
 )
+from persona_memory.core.continuation import ContinuationSettings
 from persona_memory.core.errors import NotFoundError
 from persona_memory.core.ids import PERSONA_ID_PATTERN
 from persona_memory.core.profiles import ProfileCategory, default_profile_schema
@@ -47,6 +48,10 @@ class PersonaFields(Model):
     profile_title: str = Field(
         default="USER MEMORY", max_length=100, description="title of the profile prompt section"
     )
+    continuation: ContinuationSettings = Field(
+        default_factory=ContinuationSettings,
+        description="when the persona continues a conversation with a question or a share",
+    )
 
 
 class PersonaCreate(PersonaFields):
@@ -66,6 +71,7 @@ class PersonaUpdate(Model):
     attach_user_persona_blocks: StrictBool | None = None
     profile_schema: dict[str, ProfileCategory] | None = Field(default=None, max_length=50)
     profile_title: str | None = Field(default=None, max_length=100)
+    continuation: ContinuationSettings | None = None
 
     @model_validator(mode="after")
     def _nulls(self) -> PersonaUpdate:

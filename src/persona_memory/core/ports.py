@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         MemoryRecord,
         SearchHit,
     )
+    from persona_memory.core.persona_files import SyncStatus
     from persona_memory.core.personas import Persona
     from persona_memory.core.procedures import Procedure
     from persona_memory.core.profiles import CategoryChange, Profile, ProfileHistoryEntry
@@ -328,6 +329,23 @@ class JobRows(Protocol):
     def count_jobs(self, status: JobStatus) -> int: ...
 
 
+class PersonaFileRows(Protocol):
+    def put_sync_status(self, status: SyncStatus) -> None: ...
+    def get_sync_status(self, persona_id: str) -> SyncStatus | None: ...
+
+
+class ContinuationRows(Protocol):
+    def get_continuation_state(
+        self, persona_id: str, conversation_id: str, *, for_update: bool = False
+    ) -> dict[str, Any] | None:
+        """The coordinator's state for one conversation (None: never seen)."""
+        ...
+
+    def put_continuation_state(
+        self, persona_id: str, conversation_id: str, state: dict[str, Any], now: datetime
+    ) -> None: ...
+
+
 class Transaction(
     PersonaRows,
     UserRows,
@@ -339,6 +357,8 @@ class Transaction(
     SessionRows,
     ProcedureRows,
     JobRows,
+    PersonaFileRows,
+    ContinuationRows,
     Protocol,
 ):
     """Every read and write of one operation, on one connection."""

@@ -86,8 +86,13 @@ class PromptService:
             user = tx.get_user(user_id)
             relationship = tx.get_relationship(persona_id, user_id)
             own = Scope.for_owner(persona_id, user_id)
-            current = MemoryQuery(scopes=(own,), current_at=now)
-            persona_scope = MemoryQuery(scopes=(Scope.for_owner(persona_id, None),), current_at=now)
+            # A prompt is read by the agent: only memories that may be referenced.
+            current = MemoryQuery(scopes=(own,), current_at=now, referenceable_only=True)
+            persona_scope = MemoryQuery(
+                scopes=(Scope.for_owner(persona_id, None),),
+                current_at=now,
+                referenceable_only=True,
+            )
             exists = relationship is not None
             return _Snapshot(
                 persona=persona,
@@ -155,7 +160,7 @@ class PromptService:
         then the read candidates by decayed importance; without: the latter only."""
         found: list[tuple[MemoryRecord, float, str]] = []
         if request.query is not None:
-            query = MemoryQuery(scopes=(scope,), current_at=now)
+            query = MemoryQuery(scopes=(scope,), current_at=now, referenceable_only=True)
             hits = self._searcher.search(request.query, query, limit=SEARCH_LIMIT)
             found = [(hit, hit.score, "relevant to the query") for hit in hits if belongs(hit)]
         seen = {m.id for m, _, _ in found}

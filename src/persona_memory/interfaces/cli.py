@@ -76,9 +76,87 @@ def serve(
     memory = Memory(settings=settings)
     if demo and load_demo(memory):
         typer.echo("loaded the demo data")
+    if settings.persona_dir is not None and settings.sync_persona_dir_on_start:
+        _sync_at_start(memory, settings.persona_dir)
     memory.embedder.embed(["warm up"])  # load the model now, not on the first request
     typer.echo(f"database: {settings.database_url}")
     uvicorn.run(create_app(memory), host=settings.host, port=settings.port, log_level="info")
+
+
+def _sync_at_start(memory: Any, directory: Path) -> None:
+    """A broken file must not keep the API down: say so, serve what was synced before."""
+    from persona_memory.core.errors import PersonaMemoryError
+
+    try:
+        for report in memory.persona_memories.sync(directory):
+            typer.echo(_sync_line(report))
+    except PersonaMemoryError as error:
+        typer.echo(f"persona directory not synced: {error.message}", err=True)
+
+
+def _sync_line(report: Any) -> str:
+    c = report.counts
+    passport = f", passport {report.passport}" if report.passport else ""
+    return (
+        f"{report.persona_id}: {c.added} added, {c.updated} updated, {c.removed} removed, "
+        f"{c.unchanged} unchanged{passport}"
+    )
+
+
+@app.command("sync-persona-memories")
+def sync_persona_memories(
+    directory: Annotated[
+        Path, typer.Argument(help="Persona directory: passports/ and memories/{persona}/.")
+    ],
+    persona: Annotated[
+        str | None, typer.Option(help="Only this persona [default: every one].")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Re-sync every memory, changed or not.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Sync persona memory files (and passports) into the store: only what changed."""
+    from persona_memory.core.errors import PersonaMemoryError
+    from persona_memory.core.persona_file_service import persona_directory
+    from persona_memory.memory import Memory
+
+    with Memory(settings=_settings(database)) as memory:
+        try:
+            count = len(persona_directory(directory, persona))
+            with typer.progressbar(length=count, label="syncing") as bar:
+                reports = memory.persona_memories.sync(
+                    directory, persona_id=persona, force=force, progress=bar.update
+                )
+        except PersonaMemoryError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(code=1) from error
+    for report in reports:
+        typer.echo(_sync_line(report))
+
+
+@app.command("export-persona-memories")
+def export_persona_memories(
+    file: Annotated[Path, typer.Argument(help="Where to write persona_memories.json.")],
+    persona: Annotated[str, typer.Option(help="The persona whose memories to export.")],
+    runtime_only: Annotated[
+        bool, typer.Option(help="Only memories added at runtime (API, UI, learning).")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Write a persona's own memories in the persona_memories.json format, to review
+    and commit."""
+    import json
+
+    from persona_memory.core.errors import PersonaMemoryError
+    from persona_memory.memory import Memory
+
+    with Memory(settings=_settings(database)) as memory:
+        try:
+            data = memory.persona_memories.export(persona, runtime_only=runtime_only)
+        except PersonaMemoryError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(code=1) from error
+    file.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    typer.echo(f"wrote {len(data['memories'])} memories to {file}")
 
 
 def _check_exposure(settings: Settings) -> None:

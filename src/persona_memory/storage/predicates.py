@@ -61,6 +61,8 @@ def memory_where(query: MemoryQuery) -> ColumnElement[bool]:
         clauses.append(or_(memories.c.valid_to.is_(None), memories.c.valid_to > query.current_at))
     if query.min_importance is not None:
         clauses.append(memories.c.importance >= query.min_importance)
+    if query.referenceable_only:
+        clauses.append(memories.c.can_reference.is_(True))
     return and_(*clauses)
 
 
@@ -73,7 +75,8 @@ def memory_where(query: MemoryQuery) -> ColumnElement[bool]:
 # pass the values at execution. It is memory_where for an unfiltered query,
 # the same conjuncts in the same order; tests check the two agree.
 
-WhereShape = tuple[tuple[tuple[bool, bool], ...], bool]
+# Per scope (no persona, no user); expired left out; unreferenceable left out.
+WhereShape = tuple[tuple[tuple[bool, bool], ...], bool, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,7 @@ def bound_where(query: MemoryQuery) -> BoundWhere | None:
     shape: WhereShape = (
         tuple((s.persona_id is None, s.user_id is None) for s in query.scopes),
         query.current_at is not None,
+        query.referenceable_only,
     )
     params: dict[str, Any] = {}
     for i, scope in enumerate(query.scopes):
@@ -106,7 +110,7 @@ def bound_where(query: MemoryQuery) -> BoundWhere | None:
 
 @functools.lru_cache(maxsize=256)
 def where_template(shape: WhereShape) -> ColumnElement[bool]:
-    scopes, current = shape
+    scopes, current, referenceable = shape
     persona, user = memories.c.persona_id, memories.c.user_id
     clause = or_(
         *(
@@ -118,7 +122,10 @@ def where_template(shape: WhereShape) -> ColumnElement[bool]:
             for i, (no_persona, no_user) in enumerate(scopes)
         )
     )
-    if not current:
-        return and_(clause)
-    valid_to = memories.c.valid_to
-    return and_(clause, or_(valid_to.is_(None), valid_to > bindparam("current_at")))
+    clauses = [clause]
+    if current:
+        valid_to = memories.c.valid_to
+        clauses.append(or_(valid_to.is_(None), valid_to > bindparam("current_at")))
+    if referenceable:
+        clauses.append(memories.c.can_reference.is_(True))
+    return and_(*clauses)

@@ -35,11 +35,15 @@ MEMORY_COLUMNS = (
     "supersedes",
     "superseded_by",
     "context",
+    "can_reference",
 )
 
 
 def persona_from_row(row: Row[Any]) -> Persona:
-    return Persona.model_validate(dict(row._mapping))
+    values = dict(row._mapping)
+    if values.get("continuation") is None:
+        values.pop("continuation", None)  # before migration 0009: the defaults
+    return Persona.model_validate(values)
 
 
 def user_from_row(row: Row[Any]) -> User:

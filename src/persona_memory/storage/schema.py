@@ -63,6 +63,8 @@ personas = Table(
     Column("attach_user_persona_blocks", Boolean, nullable=False, server_default=true()),
     Column("profile_schema", JSON, nullable=False),
     Column("profile_title", String(100), nullable=False),
+    # The passport's continuation settings (core/continuation.py); NULL: the defaults.
+    Column("continuation", JSON),
     info=NO_USER_DATA,
 )
 
@@ -131,6 +133,8 @@ memories = Table(
     Column("superseded_by", String(36)),
     # Indexed for full text beside ``text``, at a lower weight (storage/index.py).
     Column("context", Text),
+    # False: stored and listed for admins, never returned to an agent (seed 003).
+    Column("can_reference", Boolean, nullable=False, server_default=true()),
     Index("ix_memories_scope", "scope", "persona_id", "user_id"),
     Index("ix_memories_user", "user_id"),
     Index("ix_memories_scope_key", "scope_key", "embedding_model"),
@@ -400,15 +404,47 @@ procedures = Table(
     info=user_data("procedures"),
 )
 
+# The last sync of each persona's memory file (core/persona_files.py).
+persona_memory_syncs = Table(
+    "persona_memory_syncs",
+    metadata,
+    Column(
+        "persona_id", String(64), ForeignKey("personas.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("synced_at", UTCDateTime(), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("file_hash", String(64), nullable=False),
+    Column("counts", JSON, nullable=False),
+    Column("file_metadata", JSON, nullable=False),
+    Column("file_order", JSON, nullable=False),
+    info=NO_USER_DATA,
+)
+
+# Per conversation, what the continuation coordinator has decided for the reply
+# in progress (core/continuation.py). Counters and flags only: no message text.
+continuation_states = Table(
+    "continuation_states",
+    metadata,
+    Column(
+        "persona_id", String(64), ForeignKey("personas.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("conversation_id", String(200), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    info=NO_USER_DATA,
+)
+
 __all__ = [
     "block_attachments",
     "blocks",
+    "continuation_states",
     "episodes",
     "jobs",
     "memories",
     "memory_history",
     "memory_tags",
     "metadata",
+    "persona_memory_syncs",
     "personas",
     "procedures",
     "profile_history",

@@ -13,6 +13,8 @@ from pydantic import Field
 from persona_memory.core.base import MAX_QUERY_CHARS, Model
 from persona_memory.core.blocks import Block
 from persona_memory.core.caller import Caller
+from persona_memory.core.continuation import ContinuationRequest
+from persona_memory.core.ids import check_session_id, check_user_id
 from persona_memory.core.memories import MemoryCreate, SearchRequest
 from persona_memory.core.user_personas import (
     HANDLE_RULE,
@@ -261,3 +263,46 @@ def get_procedure(memory: Memory, caller: Caller, args: GetProcedure) -> ToolRes
     persona_id, user_id = caller.relationship()
     procedure = memory.procedures.get(persona_id, args.key, user_id=user_id, caller=caller)
     return {"status": "success", "key": procedure.key, "template": procedure.template}
+
+
+class ContinueConversation(_Arguments):
+    user_message: str = Field(
+        min_length=1, max_length=MAX_QUERY_CHARS, description="The user's message you reply to."
+    )
+    stage: Literal["reflex", "burst"] = Field(
+        description="'reflex' for your quick first bubble, then 'burst' for the rest of the "
+        "same reply."
+    )
+
+
+@default_registry.tool(ContinueConversation)
+def continue_conversation(memory: Memory, caller: Caller, args: ContinueConversation) -> ToolResult:
+    """Decide whether to keep the conversation going at this stage of your reply: add
+    nothing, ask a question, or share one of your own memories that fits the user's
+    message. Call it with stage 'reflex' for your quick first bubble and 'burst' for
+    the rest of the same reply; it never asks two questions in one reply. Use the
+    returned text in your own words."""
+    persona_id, user_id = caller.relationship()
+    request = ContinuationRequest(
+        conversation_id=_conversation_of(caller.session_id, user_id),
+        user_message=args.user_message,
+        stage=args.stage,
+    )
+    decision = memory.continuation.decide(persona_id, request, caller=caller)
+    shared = decision.memory
+    return {
+        "status": "success",
+        "reply": decision.reply,
+        "action": decision.action,
+        "text": decision.text,
+        "memory": None if shared is None else {"id": shared.id, "category": shared.category},
+        "reason": decision.reason,
+    }
+
+
+def _conversation_of(session_id: str | None, user_id: str) -> str:
+    """The agent's conversation: its session, else its user (one running
+    conversation per persona and user). Checked, as the context is not."""
+    if session_id is not None:
+        return "session:" + check_session_id(session_id, field="context")
+    return "user:" + check_user_id(user_id, field="context")

@@ -15,7 +15,9 @@ from persona_memory.interfaces.http.errors import ContainErrors, install_error_h
 from persona_memory.interfaces.http.limits import BodyLimit, RefuseNul
 from persona_memory.interfaces.http.openapi import build_openapi
 from persona_memory.interfaces.http.routes import (
+    admin,
     blocks,
+    continuation,
     me,
     memories,
     personas,
@@ -42,6 +44,8 @@ ADMIN_ROUTERS = (
     sessions,
     procedures,
     prompts,
+    continuation,
+    admin,
 )
 
 

@@ -8,6 +8,7 @@ from persona_memory.storage.index import SearchIndex
 from persona_memory.storage.sql.blocks import BlockSql
 from persona_memory.storage.sql.jobs import JobSql
 from persona_memory.storage.sql.memories import MemorySql
+from persona_memory.storage.sql.persona_files import ContinuationSql, PersonaFileSql
 from persona_memory.storage.sql.personas import PersonaSql
 from persona_memory.storage.sql.procedures import ProcedureSql
 from persona_memory.storage.sql.profiles import ProfileSql
@@ -28,6 +29,8 @@ class SqlTransaction(
     SessionSql,
     ProcedureSql,
     JobSql,
+    PersonaFileSql,
+    ContinuationSql,
 ):
     """Satisfies :class:`persona_memory.core.ports.Transaction`."""
 
