@@ -140,6 +140,12 @@ def test_serve_syncs_the_persona_directory_at_start(tmp_path: Path) -> None:
     with serving(database, env) as (url, output):
         assert httpx.get(f"{url}/v1/admin/personas/sage/memories/stats").json()["total"] == 10
     assert b"persona directory not synced" in output[0] and b"line 17" in output[0]
+    assert b"have no vector" not in output[0]
+    # Another embedder: the stored vectors are stale, and serve says what to do.
+    default_embedder = {**env, "PERSONA_MEMORY_EMBEDDER": "static"}
+    with serving(database, default_embedder) as (url, output):
+        pass
+    assert b"warning: 10 memories have no vector" in output[0] and b"reindex" in output[0]
     off = {**env, "PERSONA_MEMORY_SYNC_PERSONA_DIR_ON_START": "false"}
     with serving(["--database", str(tmp_path / "off.db")], off) as (url, output):
         assert httpx.get(f"{url}/v1/admin/personas").json() == {"personas": []}

@@ -79,8 +79,21 @@ def serve(
     if settings.persona_dir is not None and settings.sync_persona_dir_on_start:
         _sync_at_start(memory, settings.persona_dir)
     memory.embedder.embed(["warm up"])  # load the model now, not on the first request
+    _warn_of_stale_vectors(memory)
     typer.echo(f"database: {settings.database_url}")
     uvicorn.run(create_app(memory), host=settings.host, port=settings.port, log_level="info")
+
+
+def _warn_of_stale_vectors(memory: Any) -> None:
+    """After a change of embedder, old vectors are invisible to dense search."""
+    stale = memory.memories.count_to_reindex()
+    if stale:
+        typer.echo(
+            f"warning: {stale} memories have no vector from {memory.embedder.model_name} "
+            "(was the embedder changed?); dense search skips them until you run "
+            "`persona-memory reindex`.",
+            err=True,
+        )
 
 
 def _sync_at_start(memory: Any, directory: Path) -> None:
