@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -20,6 +21,19 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "bench" / "locomo_dev.js
 needs_data = pytest.mark.skipif(
     not DATA.exists() and not os.environ.get("CI"), reason="shared/bench is not beside the repo"
 )
+
+
+def bench_script(name: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """``bench/{name}.py`` imported as a module (it is a script, not in a package)."""
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up
+    monkeypatch.setattr(sys, "path", list(sys.path))  # it puts the repo root first
+    spec.loader.exec_module(bench)
+    return bench
 
 
 def test_metrics() -> None:
@@ -72,14 +86,7 @@ def test_harness_reports_all_modes(tmp_path: Path) -> None:
 def test_learning_bench_reports_recall_extraction_and_latency(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "bench_learning", Path(__file__).resolve().parents[1] / "bench" / "learning.py"
-    )
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up
-    monkeypatch.setattr(sys, "path", list(sys.path))  # it puts the repo root first
-    spec.loader.exec_module(bench)
+    bench = bench_script("learning", monkeypatch)
     argv = ["--data", str(DATA), "--conversations", "1", "--sessions", "2"]
     bench.main([*argv, "--embedder", "hash", "--out", str(tmp_path)])
     report = json.loads((tmp_path / "learning.json").read_text())
@@ -106,14 +113,7 @@ def test_learning_bench_reports_recall_extraction_and_latency(
 def test_prompt_bench_reports_recall_and_latency_per_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "bench_prompt", Path(__file__).resolve().parents[1] / "bench" / "prompt.py"
-    )
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up
-    monkeypatch.setattr(sys, "path", list(sys.path))  # it puts the repo root first
-    spec.loader.exec_module(bench)
+    bench = bench_script("prompt", monkeypatch)
     argv = ["--data", str(DATA), "--conversations", "1", "--sessions", "2"]
     bench.main([*argv, "--embedder", "hash", "--out", str(tmp_path)])
     report = json.loads((tmp_path / "prompt.json").read_text())
@@ -140,14 +140,7 @@ def test_prompt_bench_reports_recall_and_latency_per_budget(
 def test_validity_bench_finds_replaced_facts_only_when_asked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "bench_validity", Path(__file__).resolve().parents[1] / "bench" / "validity.py"
-    )
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look it up
-    monkeypatch.setattr(sys, "path", list(sys.path))  # it puts src first
-    spec.loader.exec_module(bench)
+    bench = bench_script("validity", monkeypatch)
     argv = ["--data", str(DATA), "--conversations", "1", "--embedder", "hash"]
     bench.main([*argv, "--out", str(tmp_path)])
     outcomes = json.loads((tmp_path / "validity.json").read_text())["outcomes"]
