@@ -380,7 +380,7 @@ def _load(files: PersonaFiles) -> _Loaded:
 
 
 def _put_passport(
-    tx: Transaction, persona_id: str, passport: Passport | None, now: Any
+    tx: Transaction, persona_id: str, passport: Passport | None, now: datetime
 ) -> str | None:
     if passport is None:
         return None
@@ -402,14 +402,16 @@ def _write(
     plan: SyncPlan,
     vectors: dict[str, Embedding],
     model: str,
-    now: Any,
+    now: datetime,
     max_chars: int,
 ) -> None:
     added = []
     for entry in plan.add:
         fields = stored_fields(entry)
         record = new_record(MemoryCreate(persona_id=persona_id, **fields), now, max_chars)
-        added.append((record, vectors[entry.text]))
+        # A text planned only under the lock (a concurrent change) has no vector
+        # yet: it is stored without one, for `persona-memory reindex`.
+        added.append((record, vectors.get(entry.text)))
     if added:
         tx.insert_memories(added)
     for entry, current in plan.update:
@@ -422,7 +424,7 @@ def _write(
         tx.delete_memory(record)
 
 
-def _status(item: _Loaded, plan: SyncPlan, digest: str, now: Any) -> SyncStatus:
+def _status(item: _Loaded, plan: SyncPlan, digest: str, now: datetime) -> SyncStatus:
     assert item.memory_file is not None
     return SyncStatus(
         persona_id=item.files.persona_id,

@@ -107,7 +107,9 @@ class HybridSearcher:
             # The signals can lift a candidate a few places, not from the bottom of the list.
             fused = fused[: max(2 * limit, 20)]
             records = {m.id: m for m in tx.get_memories([i for i, _ in fused])}
-        asked = Asked(question_time(text), question_names(text), utcnow())
+        # Names are read from the question only when the boost is on.
+        names = question_names(text) if self.signals.name_boost != 1.0 else frozenset()
+        asked = Asked(question_time(text), names, utcnow())
         weighted = sorted(
             (
                 (score * self._weight(records[memory_id], asked), memory_id)
@@ -133,7 +135,7 @@ class HybridSearcher:
         weight = self._decay.weight(record, asked.now) if self.signals.importance else 1.0
         if self.signals.validity:
             weight *= validity_weight(record, asked.time, asked.now)
-        if self.signals.name_boost != 1.0 and names_any(asked.names, record.text):
+        if names_any(asked.names, record.text):
             weight *= self.signals.name_boost
         return weight
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from persona_memory.core.persona_files import SyncStatus
 from persona_memory.storage.dialect import upsert
 from persona_memory.storage.schema import continuation_states, persona_memory_syncs
-from persona_memory.storage.sql.base import Rows
+from persona_memory.storage.sql.base import Rows, locked
 
 
 class PersonaFileSql(Rows):
@@ -46,9 +46,7 @@ class ContinuationSql(Rows):
             continuation_states.c.persona_id == persona_id,
             continuation_states.c.conversation_id == conversation_id,
         )
-        if for_update and self.connection.dialect.name == "postgresql":
-            statement = statement.with_for_update()
-        state = self.connection.execute(statement).scalar()
+        state = self.connection.execute(locked(statement, for_update)).scalar()
         return None if state is None else dict(state)
 
     def put_continuation_state(
