@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# CPU torch first, or sentence-transformers pulls the CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[local,dev,postgres]"
+	$(BIN)/pip install --quiet -e ".[local,dev,postgres,ner,presidio]"
 	touch $(STAMP)
 
 install: $(STAMP)

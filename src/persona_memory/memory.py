@@ -5,7 +5,8 @@ the rules, and the searcher. Each service is reachable as an attribute
 (``memory.personas``, ``memory.users``, ``memory.relationships``,
 ``memory.memories``, ``memory.blocks``, ``memory.user_personas``,
 ``memory.profiles``, ``memory.tokens``, ``memory.sessions``, ``memory.episodes``,
-``memory.procedures``, ``memory.learning``, ``memory.prompts``, ``memory.tools``);
+``memory.procedures``, ``memory.learning``, ``memory.persona_learning``,
+``memory.prompts``, ``memory.tools``, ``memory.privacy``);
 the most common
 calls also have shortcuts (``memory.add``, ``memory.add_many``,
 ``memory.search``).
@@ -40,8 +41,12 @@ from persona_memory.core.memories import (
 )
 from persona_memory.core.memory_service import MemoryService
 from persona_memory.core.persona_file_service import PersonaFileService
+from persona_memory.core.persona_learning import PersonaMemoryClassifier
+from persona_memory.core.persona_learning_service import PersonaLearningService
 from persona_memory.core.persona_service import PersonaService
 from persona_memory.core.ports import Embedder, Store, Tokenizer
+from persona_memory.core.privacy import PiiDetector, PrivacyMode
+from persona_memory.core.privacy_service import PrivacyFirewall, PrivacyService
 from persona_memory.core.procedure_service import ProcedureService
 from persona_memory.core.profile_service import ProfileService
 from persona_memory.core.prompt_service import PromptService
@@ -53,10 +58,13 @@ from persona_memory.core.user_persona_service import UserPersonaService
 from persona_memory.core.user_service import UserService
 from persona_memory.providers.extractors.heuristic import HeuristicExtractor
 from persona_memory.providers.extractors.llm import LLMExtractor
+from persona_memory.providers.persona_classifiers.heuristic import HeuristicPersonaClassifier
+from persona_memory.providers.persona_classifiers.llm import LLMPersonaClassifier
 from persona_memory.providers.registry import (
     embedder_from_settings,
     llm_from_settings,
     load_tokenizer,
+    recogniser_from_settings,
 )
 from persona_memory.providers.summarizers.extractive import ExtractiveSummarizer
 from persona_memory.providers.summarizers.llm import LLMSummarizer
@@ -104,8 +112,15 @@ class Memory:
         self.personas = PersonaService(self.store, self.transcripts)
         self.users = UserService(self.store, self.transcripts)
         self.relationships = RelationshipService(self.store)
-        self.memories = MemoryService(self.store, self.embedder, self.settings.max_text_chars)
-        self.blocks = BlockService(self.store)
+        self.firewall = PrivacyFirewall(
+            lambda: PiiDetector(recogniser_from_settings(self.settings)),
+            PrivacyMode(self.settings.shared_pii),
+        )
+        self.privacy = PrivacyService(self.store, self.embedder, self.firewall)
+        self.memories = MemoryService(
+            self.store, self.embedder, self.firewall, self.settings.max_text_chars
+        )
+        self.blocks = BlockService(self.store, self.firewall)
         self.user_personas = UserPersonaService(self.store)
         self.profiles = ProfileService(self.store)
         self.tokens = TokenService(self.store)
@@ -131,6 +146,24 @@ class Memory:
         if self.llm is not None:
             self.summarizer = LLMSummarizer(self.llm, fallback=self.summarizer)
             self.extractor = LLMExtractor(self.llm, fallback=self.extractor)
+        self.persona_memories = PersonaFileService(
+            self.store, self.embedder, self.searcher, self.firewall, self.settings.max_text_chars
+        )
+        # The firewall's detector loads on first use; the classifier asks for it then.
+        self.persona_classifier: PersonaMemoryClassifier = HeuristicPersonaClassifier(
+            lambda: self.firewall.detector,
+            min_importance=self.settings.persona_learning_min_importance,
+        )
+        if self.llm is not None:
+            self.persona_classifier = LLMPersonaClassifier(
+                self.llm, fallback=self.persona_classifier
+            )
+        self.persona_learning = PersonaLearningService(
+            self.store,
+            self.persona_classifier,
+            self.persona_memories,
+            min_importance=self.settings.persona_learning_min_importance,
+        )
         self.learning = LearningService(
             self.store,
             self.embedder,
@@ -140,6 +173,7 @@ class Memory:
             self.transcripts,
             min_importance=self.settings.min_fact_importance,
             decay=self.decay,
+            on_learned=self.persona_learning.learn_from_session,
         )
         self.tokenizer = _tokenizer(self.settings.tokenizer)
         self.prompts = PromptService(self.store, self.searcher, self.tokenizer, self.decay)
@@ -149,9 +183,6 @@ class Memory:
         self.procedures = ProcedureService(self.store)
         self.continuation = ContinuationService(
             self.store, self.searcher, seed=self.settings.continuation_seed
-        )
-        self.persona_memories = PersonaFileService(
-            self.store, self.embedder, self.searcher, self.settings.max_text_chars
         )
 
     def add(

@@ -297,6 +297,8 @@ BASELINES: dict[str, Call] = {
     ),
     "POST /v1/admin/personas/{persona_id}/memories/sync": Call(query={"force": "true"}),
     "GET /v1/admin/personas/{persona_id}/memories/stats": Call(),
+    "GET /v1/admin/privacy/stats": Call(),
+    "POST /v1/admin/privacy/scan": Call(query={"fix": "true"}),
 }
 
 

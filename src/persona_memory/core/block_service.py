@@ -24,14 +24,17 @@ from persona_memory.core.blocks import (
 from persona_memory.core.caller import ADMIN, Caller
 from persona_memory.core.persona_service import require_persona
 from persona_memory.core.ports import Store, Transaction
+from persona_memory.core.privacy import Redaction
+from persona_memory.core.privacy_service import PrivacyFirewall
 from persona_memory.core.relationship_service import open_relationship, require_relationship
 
-Edit = Callable[[Block, datetime], Block]
+Edit = Callable[[Block, str, datetime], Block]
 
 
 class BlockService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, firewall: PrivacyFirewall) -> None:
         self._store = store
+        self._firewall = firewall
 
     def attached(self, persona_id: str, user_id: str, *, caller: Caller = ADMIN) -> list[Block]:
         """The relationship's blocks: ``persona`` (rendered, read-only), its private
@@ -55,15 +58,13 @@ class BlockService:
         self, persona_id: str, user_id: str, label: str, value: str, *, caller: Caller = ADMIN
     ) -> Block:
         return self._edit(
-            persona_id, user_id, label, lambda b, now: with_value(b, value, now), caller
+            persona_id, user_id, label, with_value, caller, content=value, field="value"
         )
 
     def append(
         self, persona_id: str, user_id: str, label: str, content: str, *, caller: Caller = ADMIN
     ) -> Block:
-        return self._edit(
-            persona_id, user_id, label, lambda b, now: appended(b, content, now), caller
-        )
+        return self._edit(persona_id, user_id, label, appended, caller, content=content)
 
     def replace(
         self,
@@ -76,7 +77,13 @@ class BlockService:
         caller: Caller = ADMIN,
     ) -> Block:
         return self._edit(
-            persona_id, user_id, label, lambda b, now: replaced(b, old, new, now), caller
+            persona_id,
+            user_id,
+            label,
+            lambda b, text, now: replaced(b, old, text, now),
+            caller,
+            content=new,
+            field="new_content",
         )
 
     def attach(self, block_id: str, persona_id: str, user_id: str) -> Block:
@@ -109,17 +116,50 @@ class BlockService:
             _block_by_id(tx, block_id)
             return tx.block_relationships(block_id)
 
-    def _edit(self, persona_id: str, user_id: str, label: str, edit: Edit, caller: Caller) -> Block:
+    def _edit(
+        self,
+        persona_id: str,
+        user_id: str,
+        label: str,
+        edit: Edit,
+        caller: Caller,
+        *,
+        content: str,
+        field: str = "content",
+    ) -> Block:
+        """Apply ``edit`` with ``content`` to the block labelled ``label``. Text
+        bound for a shared block passes the PII firewall: before the lock when
+        the block is known, inside it when this edit opens the relationship."""
         caller.check_relationship(persona_id, user_id)
+        source = str(caller.role)
+        screened = self._screen_ahead(persona_id, user_id, label, content, field, source)
         with self._store.transaction() as tx:
             now = utcnow()
             open_relationship(tx, persona_id, user_id, now)
             found = _labelled(attached_blocks(tx, persona_id, user_id), persona_id, user_id, label)
+            if screened is None or screened[0] != found.id:
+                text, redactions = self._firewall.block_text(found, content, field, source)
+            else:
+                _, text, redactions = screened
             # Re-read under the row lock: the value read above may already be stale.
             current = _block_by_id(tx, found.id, for_update=True)
-            block = edit(current, now)
+            block = edit(current, text, now)
             tx.update_block(block)
+            tx.record_redactions(redactions)
         return block
+
+    def _screen_ahead(
+        self, persona_id: str, user_id: str, label: str, content: str, field: str, source: str
+    ) -> tuple[str, str, list[Redaction]] | None:
+        with self._store.read() as tx:
+            if tx.get_relationship(persona_id, user_id) is None:
+                return None
+            blocks = attached_blocks(tx, persona_id, user_id)
+        target = next((b for b in blocks if b.label == label), None)
+        if target is None:
+            return None
+        text, redactions = self._firewall.block_text(target, content, field, source)
+        return target.id, text, redactions
 
 
 def attached_blocks(tx: Transaction, persona_id: str, user_id: str) -> list[Block]:

@@ -14,7 +14,7 @@ after it, the flag makes another run a no-op: exactly once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -115,7 +115,10 @@ class LearningService:
         *,
         min_importance: int = 4,
         decay: Decay | None = None,
+        on_learned: Callable[[str], object] | None = None,
     ) -> None:
+        """``on_learned`` is called with a session's id once its learning has
+        committed (persona learning hangs here); what it raises is logged."""
         self._store = store
         self._embedder = embedder
         self._searcher = searcher
@@ -124,6 +127,7 @@ class LearningService:
         self._transcripts = transcripts
         self._min_importance = min_importance
         self._decay = decay or Decay()
+        self._on_learned = on_learned
 
     # --- sessions -----------------------------------------------------------
 
@@ -164,8 +168,19 @@ class LearningService:
                     current.model_copy(update={"memory_extracted": True, "extracted_facts": events})
                 )
                 _finish_in(tx, job_id)
-                return episode
+            self._learned(session_id)
+            return episode
         raise RuntimeError(f"session {session_id!r}: its facts kept changing while learning")
+
+    def _learned(self, session_id: str) -> None:
+        if self._on_learned is None:
+            return
+        try:
+            self._on_learned(session_id)
+        except Exception:
+            # The user's facts are already learned: a hook's failure must not
+            # turn that into an error (or a retried job).
+            logger.exception("after learning session %s, on_learned failed", session_id)
 
     def _episode_of(self, session_id: str) -> Episode | None:
         with self._store.read() as tx:

@@ -135,6 +135,7 @@ class HistoryEvent(StrEnum):
     UPDATE = "UPDATE"
     SUPERSEDE = "SUPERSEDE"
     DELETE = "DELETE"
+    REDACT = "REDACT"  # the PII firewall anonymised it (core/privacy.py)
 
 
 class MemoryHistoryEntry(Model):

@@ -28,6 +28,7 @@ from persona_memory.core.memories import (
 )
 from persona_memory.core.persona_service import require_persona
 from persona_memory.core.ports import Embedder, Embedding, Store, Transaction
+from persona_memory.core.privacy_service import PrivacyFirewall
 from persona_memory.core.relationship_service import open_relationship
 from persona_memory.core.scope import ScopeKind
 
@@ -35,9 +36,16 @@ Progress = Callable[[int], None]
 
 
 class MemoryService:
-    def __init__(self, store: Store, embedder: Embedder, max_text_chars: int = 16_000) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        firewall: PrivacyFirewall,
+        max_text_chars: int = 16_000,
+    ) -> None:
         self._store = store
         self._embedder = embedder
+        self._firewall = firewall
         self._max_text_chars = max_text_chars
 
     # --- writes ------------------------------------------------------------
@@ -48,12 +56,15 @@ class MemoryService:
     def add_many(
         self, items: Sequence[MemoryCreate], *, caller: Caller = ADMIN
     ) -> list[MemoryRecord]:
-        """Check all, embed in batches, then write all in one transaction."""
+        """Check all, screen shared ones for PII, embed in batches, then write all
+        in one transaction."""
         now = utcnow()
         records = [new_record(item, now, self._max_text_chars) for item in items]
         for record in records:
             if record.user_id is not None:
                 caller.check_user(record.user_id)
+        screened = [self._firewall.memory(record, now) for record in records]
+        records = [s.record for s in screened]
         vectors = self._embedder.embed([record.text for record in records])
         model = self._embedder.model_name
         with self._store.transaction() as tx:
@@ -61,6 +72,7 @@ class MemoryService:
             tx.insert_memories(
                 [(r, Embedding(model, v)) for r, v in zip(records, vectors, strict=True)]
             )
+            tx.record_redactions([r for s in screened for r in s.redactions])
         return records
 
     def update(
@@ -69,12 +81,23 @@ class MemoryService:
         embedding = None
         if changes.text is not None:
             check_text(changes.text, self._max_text_chars)
-            vector = self._embedder.embed([changes.text])[0]
+        with self._store.read() as tx:
+            before = _own(tx, memory_id, caller)
+        # The owner never changes, so the new values can be screened before the lock.
+        given = changes.model_fields_set & {"text", "context", "tags"}
+        screened = self._firewall.memory(
+            changed(before, changes, utcnow(), self._max_text_chars), utcnow()
+        )
+        redactions = [r for r in screened.redactions if r.field in given]
+        if changes.text is not None:
+            vector = self._embedder.embed([screened.record.text])[0]
             embedding = Embedding(self._embedder.model_name, vector)
         with self._store.transaction() as tx:
             current = _own(tx, memory_id, caller, for_update=True)
             updated = changed(current, changes, utcnow(), self._max_text_chars)
+            updated = updated.model_copy(update={k: getattr(screened.record, k) for k in given})
             tx.update_memory(current, updated, embedding)
+            tx.record_redactions(redactions)
         return updated
 
     def delete(self, memory_id: str, *, caller: Caller = ADMIN) -> None:

@@ -51,6 +51,8 @@ from persona_memory.core.persona_files import (
 from persona_memory.core.persona_service import require_persona
 from persona_memory.core.personas import Persona, updated
 from persona_memory.core.ports import Embedder, Embedding, Searcher, Store, Transaction
+from persona_memory.core.privacy import Redaction, Screened
+from persona_memory.core.privacy_service import PrivacyFirewall, ScreenedMemory
 from persona_memory.core.scope import Scope
 
 Progress = Callable[[int], None]
@@ -133,11 +135,17 @@ def persona_directory(directory: Path, persona_id: str | None = None) -> list[Pe
 
 class PersonaFileService:
     def __init__(
-        self, store: Store, embedder: Embedder, searcher: Searcher, max_text_chars: int = 16_000
+        self,
+        store: Store,
+        embedder: Embedder,
+        searcher: Searcher,
+        firewall: PrivacyFirewall,
+        max_text_chars: int = 16_000,
     ) -> None:
         self._store = store
         self._embedder = embedder
         self._searcher = searcher
+        self._firewall = firewall
         self._max_text_chars = max_text_chars
 
     # --- sync ---------------------------------------------------------------
@@ -173,7 +181,8 @@ class PersonaFileService:
         if item.memory_file is not None:
             with self._store.read() as tx:
                 plan = plan_sync(item.memory_file, self._own(tx, persona_id), force=force)
-        vectors = self._embeddings(plan, force)
+        screened = self._screened(plan, force)
+        vectors = self._embeddings(screened)
         now = utcnow()
         with self._store.transaction() as tx:
             passport = _put_passport(tx, persona_id, item.passport, now)
@@ -181,15 +190,16 @@ class PersonaFileService:
             if item.memory_file is not None:
                 # Planned again under the write lock: a concurrent change wins nothing.
                 plan = plan_sync(item.memory_file, self._own(tx, persona_id), force=force)
-                _write(
+                redactions = _write(
                     tx,
                     persona_id,
                     plan,
                     vectors,
-                    self._embedder.model_name,
+                    lambda record: self._firewall.memory(record, now, screened),
                     now,
                     self._max_text_chars,
                 )
+                tx.record_redactions(redactions)
                 status = tx.get_sync_status(persona_id)
                 digest = file_hash(item.data)
                 # A file only reordered or reformatted writes its status, not memories.
@@ -203,14 +213,21 @@ class PersonaFileService:
             wrote=plan.writes or passport in ("created", "updated"),
         )
 
-    def _embeddings(self, plan: SyncPlan, force: bool) -> dict[str, Embedding]:
+    def _screened(self, plan: SyncPlan, force: bool) -> dict[str, Screened]:
+        """Each text the sync will write, through the PII firewall (a persona's
+        memories are read by every user's agent)."""
         texts = [entry.text for entry in plan.add]
         texts += [e.text for e, record in plan.update if force or e.text != record.text]
+        return {text: self._firewall.screen(text, authored=True) for text in dict.fromkeys(texts)}
+
+    def _embeddings(self, screened: dict[str, Screened]) -> dict[str, Embedding]:
+        """Vectors of the texts as stored, keyed by the text as written in the file."""
         vectors: dict[str, Embedding] = {}
-        unique = list(dict.fromkeys(texts))
-        for start in range(0, len(unique), 64):
-            batch = unique[start : start + 64]
-            for text, vector in zip(batch, self._embedder.embed(batch), strict=True):
+        originals = list(screened)
+        for start in range(0, len(originals), 64):
+            batch = originals[start : start + 64]
+            stored = [screened[text].text for text in batch]
+            for text, vector in zip(batch, self._embedder.embed(stored), strict=True):
                 vectors[text] = Embedding(self._embedder.model_name, vector)
         return vectors
 
@@ -313,9 +330,19 @@ class PersonaFileService:
 
     # --- runtime memories ---------------------------------------------------------
 
-    def add(self, persona_id: str, body: RuntimeMemoryCreate) -> MemoryRecord:
+    def add(
+        self,
+        persona_id: str,
+        body: RuntimeMemoryCreate,
+        *,
+        source: str = RUNTIME_SOURCE,
+        metadata: dict[str, Any] | None = None,
+    ) -> MemoryRecord:
+        """A memory of the persona's own; ``source`` and ``metadata`` say where
+        it came from (persona learning: ``learned`` and the session's id)."""
         now = utcnow()
-        metadata = {"emotional_tone": body.emotional_tone} if body.emotional_tone else {}
+        tone = {"emotional_tone": body.emotional_tone} if body.emotional_tone else {}
+        metadata = {**(metadata or {}), **tone}
         record = new_record(
             MemoryCreate(
                 text=body.text,
@@ -325,15 +352,18 @@ class PersonaFileService:
                 importance=body.importance,
                 can_reference=body.can_reference,
                 metadata=metadata,
-                source=RUNTIME_SOURCE,
+                source=source,
             ),
             now,
             self._max_text_chars,
         )
+        screened = self._firewall.memory(record, now)
+        record = screened.record
         vector = self._embedder.embed([record.text])[0]
         with self._store.transaction() as tx:
             require_persona(tx, persona_id)
             tx.insert_memories([(record, Embedding(self._embedder.model_name, vector))])
+            tx.record_redactions(screened.redactions)
         return record
 
     def delete(self, persona_id: str, memory_id: str) -> MemoryRecord:
@@ -401,27 +431,32 @@ def _write(
     persona_id: str,
     plan: SyncPlan,
     vectors: dict[str, Embedding],
-    model: str,
+    screen: Callable[[MemoryRecord], ScreenedMemory],
     now: datetime,
     max_chars: int,
-) -> None:
-    added = []
+) -> list[Redaction]:
+    """Write the plan; returns what the firewall redacted. Content hashes are of
+    the file's entries, so a redacted memory is not re-synced every time."""
+    added, redactions = [], []
     for entry in plan.add:
         fields = stored_fields(entry)
-        record = new_record(MemoryCreate(persona_id=persona_id, **fields), now, max_chars)
+        screened = screen(new_record(MemoryCreate(persona_id=persona_id, **fields), now, max_chars))
+        redactions += screened.redactions
         # A text planned only under the lock (a concurrent change) has no vector
         # yet: it is stored without one, for `persona-memory reindex`.
-        added.append((record, vectors.get(entry.text)))
+        added.append((screened.record, vectors.get(entry.text)))
     if added:
         tx.insert_memories(added)
     for entry, current in plan.update:
         fields = stored_fields(entry)
         source = fields.pop("source")
         new = changed(current, MemoryUpdate(**fields), now, max_chars)
-        new = new.model_copy(update={"source": source})
-        tx.update_memory(current, new, vectors.get(entry.text))
+        screened = screen(new.model_copy(update={"source": source}))
+        redactions += screened.redactions
+        tx.update_memory(current, screened.record, vectors.get(entry.text))
     for record in plan.remove:
         tx.delete_memory(record)
+    return redactions
 
 
 def _status(item: _Loaded, plan: SyncPlan, digest: str, now: datetime) -> SyncStatus:

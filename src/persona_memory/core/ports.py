@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     )
     from persona_memory.core.persona_files import SyncStatus
     from persona_memory.core.personas import Persona
+    from persona_memory.core.privacy import Redaction, RedactionTotals
     from persona_memory.core.procedures import Procedure
     from persona_memory.core.profiles import CategoryChange, Profile, ProfileHistoryEntry
     from persona_memory.core.relationships import Relationship
@@ -346,6 +347,19 @@ class ContinuationRows(Protocol):
     ) -> None: ...
 
 
+class PrivacyRows(Protocol):
+    def record_redactions(self, redactions: Sequence[Redaction]) -> None:
+        """Store each redaction, and a REDACT event in each memory's history."""
+        ...
+
+    def redaction_totals(self) -> RedactionTotals: ...
+    def shared_memories(self, after: int, limit: int) -> list[tuple[int, MemoryRecord]]:
+        """Memories no user owns, with their keys, after key ``after``."""
+        ...
+
+    def shared_blocks(self) -> list[Block]: ...
+
+
 class Transaction(
     PersonaRows,
     UserRows,
@@ -359,6 +373,7 @@ class Transaction(
     JobRows,
     PersonaFileRows,
     ContinuationRows,
+    PrivacyRows,
     Protocol,
 ):
     """Every read and write of one operation, on one connection."""

@@ -146,6 +146,32 @@ def sync_persona_memories(
         typer.echo(_sync_line(report))
 
 
+@app.command("privacy-scan")
+def privacy_scan(
+    scope: Annotated[
+        str, typer.Option(help="What to scan: 'shared' (persona, global, user-persona).")
+    ] = "shared",
+    fix: Annotated[bool, typer.Option(help="Redact what is found, in place.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Look for personal data in shared scopes written before the PII firewall
+    existed; report it by type (never the values), or redact it with --fix."""
+    from persona_memory.memory import Memory
+
+    if scope != "shared":
+        typer.echo("error: --scope takes 'shared' (private scopes keep what users gave)", err=True)
+        raise typer.Exit(code=2)
+    with Memory(settings=_settings(database)) as memory:
+        report = memory.privacy.scan(fix=fix)
+    for finding in report.findings:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in finding.found.items())
+        action = "redacted" if finding.fixed else "found"
+        owner = f"{finding.scope}:{finding.owner}" if finding.owner else finding.scope
+        typer.echo(f"{finding.target} {finding.target_id} ({owner}): {action} {kinds}")
+    verb = "redacted" if fix else "hold PII; run with --fix to redact them"
+    typer.echo(f"scanned {report.scanned}; {report.with_pii} {verb}")
+
+
 @app.command("export-persona-memories")
 def export_persona_memories(
     file: Annotated[Path, typer.Argument(help="Where to write persona_memories.json.")],

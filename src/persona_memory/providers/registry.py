@@ -6,12 +6,17 @@ are imported only by the provider that needs them.
 
 from __future__ import annotations
 
+import logging
+from functools import cache
 from importlib import import_module
 from typing import Any
 
 from persona_memory.config import Settings
 from persona_memory.core.errors import InvalidInput
 from persona_memory.core.ports import LLM, Embedder, Tokenizer
+from persona_memory.core.privacy import EntityRecognizer
+
+logger = logging.getLogger(__name__)
 
 EMBEDDERS: dict[str, str] = {
     "sentence-transformers": (
@@ -124,3 +129,42 @@ def load_tokenizer(name: str) -> Tokenizer:
     module_name, attribute = dotted.split(":")
     tokenizer: Tokenizer = getattr(import_module(module_name), attribute)()
     return tokenizer
+
+
+RECOGNISERS: dict[str, str] = {
+    "spacy": "persona_memory.providers.recognisers.spacy_ner:SpacyRecogniser",
+    "presidio": "persona_memory.providers.recognisers.presidio:PresidioRecogniser",
+    "gazetteer": "persona_memory.providers.recognisers.gazetteer:GazetteerRecogniser",
+}
+
+
+def load_recogniser(name: str, **options: Any) -> EntityRecognizer:
+    try:
+        dotted = RECOGNISERS[name]
+    except KeyError:
+        known = ", ".join(sorted(RECOGNISERS))
+        raise InvalidInput(
+            f"unknown PII recogniser {name!r}; known: {known}", field="pii_recogniser"
+        ) from None
+    module_name, class_name = dotted.split(":")
+    recogniser: EntityRecognizer = getattr(import_module(module_name), class_name)(**options)
+    return recogniser
+
+
+def recogniser_from_settings(settings: Settings) -> EntityRecognizer:
+    """``auto``: spaCy when it and its model are installed, else the gazetteer."""
+    return _recogniser(settings.pii_recogniser, settings.pii_spacy_model)
+
+
+@cache
+def _recogniser(name: str, model: str) -> EntityRecognizer:
+    # One per process: a model takes a second to load and holds no per-call state.
+    if name == "gazetteer":
+        return load_recogniser(name)
+    if name == "auto":
+        try:
+            return load_recogniser("spacy", model=model)
+        except (ImportError, OSError):
+            logger.info("spaCy or %s is not installed: the gazetteer finds names alone", model)
+            return load_recogniser("gazetteer")
+    return load_recogniser(name, model=model)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -64,7 +65,7 @@ def relationship_values(relationship: Relationship) -> dict[str, Any]:
     return relationship.model_dump(exclude={"total_minutes"})
 
 
-def memory_from_row(row: Row[Any]) -> MemoryRecord:
+def memory_from_row(row: Sequence[Any]) -> MemoryRecord:
     """A row selected as ``RECORD`` (storage/sql/memories.py): MEMORY_COLUMNS, in order."""
     values = dict(zip(MEMORY_COLUMNS, row, strict=True))
     values["scope"] = ScopeKind(values["scope"])

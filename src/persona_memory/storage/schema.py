@@ -434,6 +434,24 @@ continuation_states = Table(
     info=NO_USER_DATA,
 )
 
+# Shared-scope writes the PII firewall anonymised (core/privacy.py): counts per
+# type, never the values, so the table holds nothing about a person.
+privacy_redactions = Table(
+    "privacy_redactions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target", String(10), nullable=False),
+    Column("target_id", String(64), nullable=False),
+    Column("scope", String(20), nullable=False),
+    Column("owner", String(100)),
+    Column("field", String(50), nullable=False),
+    Column("found", JSON, nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_privacy_redactions_target", "target_id"),
+    info=NO_USER_DATA,
+)
+
 __all__ = [
     "block_attachments",
     "blocks",
@@ -446,6 +464,7 @@ __all__ = [
     "metadata",
     "persona_memory_syncs",
     "personas",
+    "privacy_redactions",
     "procedures",
     "profile_history",
     "profiles",

@@ -10,6 +10,7 @@ from persona_memory.storage.sql.jobs import JobSql
 from persona_memory.storage.sql.memories import MemorySql
 from persona_memory.storage.sql.persona_files import ContinuationSql, PersonaFileSql
 from persona_memory.storage.sql.personas import PersonaSql
+from persona_memory.storage.sql.privacy import PrivacySql
 from persona_memory.storage.sql.procedures import ProcedureSql
 from persona_memory.storage.sql.profiles import ProfileSql
 from persona_memory.storage.sql.sessions import SessionSql
@@ -31,6 +32,7 @@ class SqlTransaction(
     JobSql,
     PersonaFileSql,
     ContinuationSql,
+    PrivacySql,
 ):
     """Satisfies :class:`persona_memory.core.ports.Transaction`."""
 

@@ -18,6 +18,7 @@ from persona_memory.core.persona_file_service import (
     SyncReport,
 )
 from persona_memory.core.persona_files import Passport, PersonaMemoryCategory
+from persona_memory.core.privacy import PrivacyStats, ScanReport
 from persona_memory.interfaces.http.deps import MemoryDep, from_query
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -101,3 +102,23 @@ class PersonaDirNotSet(ConflictError):
             "this server has no persona directory: set PERSONA_MEMORY_PERSONA_DIR",
             field="persona_dir",
         )
+
+
+# --- the PII firewall ------------------------------------------------------------
+
+
+@router.get("/privacy/stats")
+def privacy_stats(memory: MemoryDep) -> PrivacyStats:
+    """What the PII firewall has anonymised in shared scopes: counts per PII type,
+    scope and source (never the values), the mode and the detector."""
+    return memory.privacy.stats()
+
+
+@router.post("/privacy/scan")
+def privacy_scan(
+    memory: MemoryDep,
+    fix: Annotated[bool, Query(description="redact what is found, in place")] = False,
+) -> ScanReport:
+    """Scan what shared scopes already hold (persona and global memories,
+    user-persona blocks) for PII written before the firewall existed."""
+    return memory.privacy.scan(fix=fix)
