@@ -239,3 +239,20 @@ def test_authored_memories_keep_the_personas_own_places(memory: Memory) -> None:
     assert "John" not in record.text and "555" not in record.text
     learned = memory.add("A user went hiking at Point Reyes", persona_id="sage")
     assert "Point Reyes" not in learned.text  # not authored: places are generalised
+
+
+def test_a_bulk_batch_is_screened_item_by_item(shared: Memory) -> None:
+    """POST /v1/memories/batch, the bulk path an import uses: shared items redacted,
+    private ones as given, all in one write."""
+    with LiveServer(shared) as live, httpx.Client(base_url=live.url, timeout=30) as http:
+        items = [
+            {"text": LEAKY, "persona_id": "brad"},
+            {"text": LEAKY},
+            {"text": LEAKY, "persona_id": "brad", "user_id": "alice"},
+        ]
+        made = http.post("/v1/memories/batch", json={"memories": items})
+        assert made.status_code == 201
+        shared_one, global_one, private = made.json()["memories"]
+    assert_clean(shared_one["text"])
+    assert_clean(global_one["text"])
+    assert private["text"] == LEAKY

@@ -5,6 +5,7 @@ around them; each run starts from a fresh example database."""
 
 from __future__ import annotations
 
+import os
 import string
 from collections.abc import Iterator
 
@@ -34,7 +35,7 @@ LESSONS = st.sampled_from(
     ]
 )
 SETTINGS = settings(
-    max_examples=150,
+    max_examples=int(os.environ.get("PERSONA_MEMORY_HYPOTHESIS_EXAMPLES", "150")),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],

@@ -19,7 +19,13 @@ from persona_memory.core.privacy import PiiSpan, PiiType
 
 _I = re.IGNORECASE
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w-])", _I)
+# RFC 5322's atom characters in the local part; a TLD may be punycode (xn--...).
+_LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"
+EMAIL = re.compile(
+    rf"(?<!{_LOCAL}){_LOCAL}+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z]{{2,}}|xn--[a-z0-9-]+)"
+    r"(?![\w-])",
+    _I,
+)
 URL = re.compile(
     r"(?<![\w@/.-])(?:(?:https?://|www\.)[^\s<>\"']+"
     r"|(?:[a-z0-9-]+\.)+(?:com|net|org|io|me|co|uk|de|fr|es|it|nl|in|info|biz|dev|app)"
