@@ -92,10 +92,11 @@ class PrivacyFirewall:
             if screened.changed:
                 changes[field] = screened.text
                 redactions.append(_memory_redaction(record, field, screened, now))
-        spans = [span for tag in record.tags for span in structured_spans(tag)]
+        flagged = {tag: structured_spans(tag) for tag in record.tags}
+        spans = [span for found in flagged.values() for span in found]
         if spans:
             screened = screen(" ".join(record.tags), spans, self.mode, "tags")
-            changes["tags"] = [t for t in record.tags if not structured_spans(t)]
+            changes["tags"] = [tag for tag in record.tags if not flagged[tag]]
             redactions.append(_memory_redaction(record, "tags", screened, now))
         return ScreenedMemory(record.model_copy(update=changes), redactions)
 
@@ -141,6 +142,8 @@ class PrivacyService:
         self._store = store
         self._embedder = embedder
         self._firewall = firewall
+        # A scan always redacts, whatever the mode: it repairs, it refuses nothing.
+        self._redactor = PrivacyFirewall(lambda: firewall.detector, PrivacyMode.REDACT)
 
     def stats(self) -> PrivacyStats:
         with self._store.read() as tx:
@@ -162,7 +165,6 @@ class PrivacyService:
         return ScanReport(scanned=scanned, with_pii=len(findings), fixed=fixed, findings=findings)
 
     def _scan_memories(self, findings: list[ScanFinding], fix: bool, batch_size: int) -> int:
-        redactor = PrivacyFirewall(lambda: self._firewall.detector, PrivacyMode.REDACT)
         after, scanned = 0, 0
         while True:
             with self._store.read() as tx:
@@ -172,9 +174,13 @@ class PrivacyService:
             after = batch[-1][0]
             scanned += len(batch)
             for _, record in batch:
-                screened = redactor.memory(record.model_copy(update={"source": "scan"}), utcnow())
+                # Screened as its own source (authored memories keep their places),
+                # recorded as the scan's doing.
+                screened = self._redactor.memory(record, utcnow())
                 if not screened.redactions:
                     continue
+                redactions = [r.model_copy(update={"source": "scan"}) for r in screened.redactions]
+                screened = ScreenedMemory(screened.record, redactions)
                 found = _merged(screened.redactions)
                 if fix:
                     self._fix_memory(record, screened)
@@ -194,11 +200,10 @@ class PrivacyService:
             tx.record_redactions(screened.redactions)
 
     def _scan_blocks(self, findings: list[ScanFinding], fix: bool) -> int:
-        redactor = PrivacyFirewall(lambda: self._firewall.detector, PrivacyMode.REDACT)
         with self._store.read() as tx:
             blocks = tx.shared_blocks()
         for block in blocks:
-            text, redactions = redactor.block_text(block, block.value, "value", "scan")
+            text, redactions = self._redactor.block_text(block, block.value, "value", "scan")
             if not redactions:
                 continue
             if fix:
