@@ -231,3 +231,14 @@ def test_the_sync_and_export_commands(settings: Settings, folder: Path, tmp_path
         app, ["sync-persona-memories", "--persona", "nobody", str(folder), *database]
     )
     assert missing.exit_code == 1 and "nobody" in missing.output
+
+
+def test_stats_count_memories_by_category_source_importance_and_day(synced: Memory) -> None:
+    synced.persona_memories.add("sage", RuntimeMemoryCreate(text="I tried oolong today."))
+    stats = synced.persona_memories.stats("sage")
+    own = synced.persona_memories.all("sage")
+    assert stats.total == len(own) == 11
+    assert stats.by_source == {"json": 10, "runtime": 1}
+    assert sum(stats.importance.values()) == sum(stats.over_time.values()) == 11
+    days = sorted({m.created_at.date().isoformat() for m in own})
+    assert list(stats.over_time) == days

@@ -190,3 +190,41 @@ def test_errors_have_status_message_and_change_nothing(
         assert response.status_code == 404 and "ghost" in str(error_of(response)["message"])
     assert http.patch("/v1/memories/ghost", json={"text": "x"}).status_code == 404
     assert http.delete("/v1/users/ghost").status_code == 404
+
+
+def test_users_are_found_by_part_of_id_or_name_a_page_at_a_time(http: httpx.Client) -> None:
+    for user_id, name in [("alice", "Alice Moreau"), ("bob", "Bob"), ("carol", "Alicia Keys")]:
+        assert http.post("/v1/users", json={"id": user_id, "name": name}).status_code == 201
+    everyone = http.get("/v1/users").json()
+    assert [u["id"] for u in everyone["users"]] == ["alice", "bob", "carol"]
+    assert everyone["total"] == 3
+    found = http.get("/v1/users", params={"q": "ALI"}).json()
+    assert [u["id"] for u in found["users"]] == ["alice", "carol"] and found["total"] == 2
+    page = http.get("/v1/users", params={"q": "ali", "limit": 1, "offset": 1}).json()
+    assert [u["id"] for u in page["users"]] == ["carol"] and page["total"] == 2
+    assert http.get("/v1/users", params={"limit": 0}).status_code == 422
+
+
+def test_a_users_relationships_sessions_and_episodes(http: httpx.Client, personas: None) -> None:
+    assert http.get("/v1/users/alice/relationships").status_code == 404
+    for persona_id in ["sage", "brad"]:
+        http.put(f"/v1/personas/{persona_id}/relationships/alice", json={})
+    relationships = http.get("/v1/users/alice/relationships").json()["relationships"]
+    assert sorted(r["persona_id"] for r in relationships) == ["brad", "sage"]
+
+    rel = "/v1/personas/sage/relationships/alice"
+    assert http.get(f"{rel}/sessions").json() == {"sessions": []}
+    first = http.post("/v1/sessions", json={"persona_id": "sage", "user_id": "alice"}).json()
+    http.post(f"/v1/sessions/{first['id']}/entries", json={"content": "I love green tea"})
+    http.post(f"/v1/sessions/{first['id']}/end", json={"flush": True})
+    second = http.post("/v1/sessions", json={"persona_id": "sage", "user_id": "alice"}).json()
+    sessions = http.get(f"{rel}/sessions").json()["sessions"]
+    assert [(s["id"], s["status"]) for s in sessions] == [
+        (second["id"], "live"),
+        (first["id"], "ended"),
+    ]
+    episodes = http.get(f"{rel}/episodes").json()["episodes"]
+    assert [e["session_id"] for e in episodes] == [first["id"]]
+    assert http.get("/v1/personas/brad/relationships/alice/sessions").json() == {"sessions": []}
+    assert http.get("/v1/personas/sage/relationships/nobody/sessions").status_code == 404
+    assert http.get("/v1/personas/sage/relationships/nobody/episodes").status_code == 404

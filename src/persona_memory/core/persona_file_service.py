@@ -95,6 +95,10 @@ class PersonaMemoryStats(Model):
     by_category: dict[str, int]
     by_source: dict[str, int]
     importance: dict[int, int] = Field(description="memories per importance, 1-10")
+    over_time: dict[str, int] = Field(
+        default_factory=dict,
+        description="memories per day they were stored (YYYY-MM-DD), oldest first",
+    )
     last_sync: SyncStatus | None
 
 
@@ -309,6 +313,7 @@ class PersonaFileService:
             by_category=dict(Counter(m.category or "none" for m in own)),
             by_source=dict(Counter(source_of(m) for m in own)),
             importance={level: importance.get(level, 0) for level in range(1, 11)},
+            over_time=dict(sorted(Counter(m.created_at.date().isoformat() for m in own).items())),
             last_sync=status,
         )
 

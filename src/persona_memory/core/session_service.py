@@ -63,6 +63,16 @@ class SessionService:
         with self._store.read() as tx:
             return _visible(tx, session_id, caller)
 
+    def of_relationship(
+        self, persona_id: str, user_id: str, *, caller: Caller = ADMIN
+    ) -> list[Session]:
+        """The relationship's sessions, live and ended, newest first."""
+        caller.check_relationship(persona_id, user_id)
+        with self._store.read() as tx:
+            require_relationship(tx, persona_id, user_id)
+            found = [tx.get_session(i) for i in tx.list_sessions(persona_id, user_id)]
+        return sorted((s for s in found if s is not None), key=lambda s: s.started_at, reverse=True)
+
     def set_context(
         self, session_id: str, changes: SessionContext, *, caller: Caller = ADMIN
     ) -> Session:

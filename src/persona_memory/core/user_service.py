@@ -11,7 +11,7 @@ from persona_memory.core.memories import MemoryQuery, MemoryRecord
 from persona_memory.core.ports import Store, Transaction
 from persona_memory.core.scope import Scope
 from persona_memory.core.transcripts import TranscriptStore
-from persona_memory.core.users import User, UserCreate, UserExport, UserNotFound
+from persona_memory.core.users import User, UserCreate, UserExport, UserNotFound, UserPage
 
 _EXPORT_PAGE = 1000
 
@@ -36,6 +36,17 @@ class UserService:
     def all(self) -> list[User]:
         with self._store.read() as tx:
             return tx.list_users()
+
+    def find(
+        self, query: str | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> UserPage:
+        """Users whose id or name contains ``query`` (any case), one page of them."""
+        found = self.all()
+        if query:
+            needle = query.casefold()
+            found = [u for u in found if needle in f"{u.id}\n{u.name or ''}".casefold()]
+        end = None if limit is None else offset + limit
+        return UserPage(users=found[offset:end], total=len(found))
 
     def erase(self, user_id: str, *, caller: Caller = ADMIN) -> None:
         """Delete every row about the user in every table (right to erasure)."""

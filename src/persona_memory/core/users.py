@@ -32,6 +32,11 @@ class User(UserCreate):
     created_at: datetime
 
 
+class UserPage(Model):
+    users: list[User]
+    total: int = Field(description="users matching the search, all pages together")
+
+
 class UserNotFound(NotFoundError):
     code = "user_not_found"
 

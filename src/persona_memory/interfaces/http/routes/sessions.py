@@ -91,6 +91,26 @@ def end_session(session_id: str, memory: MemoryDep, body: SessionEnd | None = No
     return Ended(session=memory.sessions.get(session_id), episode=episode)
 
 
+@router.get("/personas/{persona_id}/relationships/{user_id}/sessions")
+def relationship_sessions(
+    persona_id: str, user_id: str, memory: MemoryDep
+) -> dict[str, list[Session]]:
+    """The relationship's sessions, live and ended, newest first; 404 if it does not
+    exist."""
+    return {"sessions": memory.sessions.of_relationship(persona_id, user_id)}
+
+
+@router.get("/personas/{persona_id}/relationships/{user_id}/episodes", tags=["episodes"])
+def relationship_episodes(
+    persona_id: str,
+    user_id: str,
+    memory: MemoryDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, list[Episode]]:
+    """The relationship's latest episodes (ended sessions it learned from), newest first."""
+    return {"episodes": memory.episodes.recent(persona_id, user_id, limit=limit)}
+
+
 @router.get("/episodes/search", tags=["episodes"])
 def search_episodes(
     memory: MemoryDep,
