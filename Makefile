@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install serve test lint typecheck unit fuzz bench clean
+.PHONY: install browser serve test lint typecheck unit fuzz bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The system Chromium the admin UI tests drive (installed when missing).
+browser:
+	sh scripts/ensure_chromium.sh
 
 serve: $(STAMP)
 	$(BIN)/persona-memory serve --demo
@@ -26,7 +30,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) browser
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -40,6 +44,10 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/persona-memory bench retrieval
+
+# The admin UI's screenshots in docs/images, embedded in docs/admin.md.
+screenshots: $(STAMP) browser
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""The FastAPI application: routes under /v1, OpenAPI at /docs."""
+"""The FastAPI application: routes under /v1, OpenAPI at /docs, the admin UI at
+/admin."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from persona_memory.interfaces.http.deps import MemoryDep
 from persona_memory.interfaces.http.errors import ContainErrors, install_error_handlers
 from persona_memory.interfaces.http.limits import BodyLimit, RefuseNul
 from persona_memory.interfaces.http.openapi import build_openapi
+from persona_memory.interfaces.http.pages import install_pages
 from persona_memory.interfaces.http.routes import (
     admin,
     blocks,
@@ -54,6 +56,9 @@ def create_app(memory: Memory) -> FastAPI:
         title="persona-memory",
         version=__version__,
         description="Memory for LLM agents that play personas.",
+        # Served from the package instead (pages.py): FastAPI's own load from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.memory = memory
     install_error_handlers(app)
@@ -66,6 +71,7 @@ def create_app(memory: Memory) -> FastAPI:
     for module in ADMIN_ROUTERS:
         app.include_router(module.router, prefix="/v1", dependencies=[Depends(require_admin)])
     app.include_router(me.router, prefix="/v1")  # each route asks for a user token
+    install_pages(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz(memory: MemoryDep) -> dict[str, Any]:
