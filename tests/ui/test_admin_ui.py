@@ -340,3 +340,28 @@ def test_the_ui_is_served_with_a_strict_content_security_policy(site: Site) -> N
     # The pages need no key; the data behind them does.
     assert httpx.get(f"{site.url}/admin/").status_code == 200
     assert httpx.get(f"{site.url}/v1/admin/personas").status_code == 401
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((control) => !(control.labels && control.labels.length)
+        && !control.getAttribute('aria-label')
+        && !(control.tagName === 'BUTTON' && control.textContent.trim()))
+    .map((control) => control.outerHTML.slice(0, 80))"""
+
+
+def test_every_control_on_every_screen_has_a_label(site: Site) -> None:
+    site.sign_in()
+    page = site.page
+    screens = {
+        "#/personas/sage/memories": "#memory-list table",
+        "#/personas/sage/stats": "svg.chart",
+        "#/users": "#user-list table",
+        "#/users/alice": "main table",
+        "#/relationships/sage/alice": "#prompt-total",
+        "#/user-personas": "main table",
+        "#/privacy": "svg.chart",
+    }
+    for route, ready in screens.items():
+        site.open(route)
+        page.locator(ready).first.wait_for(state="attached")
+        assert page.evaluate(UNLABELLED) == [], route
