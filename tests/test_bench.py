@@ -150,3 +150,25 @@ def test_validity_bench_finds_replaced_facts_only_when_asked(
         outcomes["on, include_expired"]["now_leaks"] < outcomes["off, include_expired"]["now_leaks"]
     )
     assert "| on (default) |" in (tmp_path / "validity.md").read_text()
+
+
+def test_profiles_bench_quick_run_measures_everything_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bench = bench_script("profiles", monkeypatch)
+    text = bench.main(["--quick", "--out", str(tmp_path / "results")])
+    assert not (tmp_path / "results").exists()
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [r.split(" | ")[:2] for r in rows[1:]] == [
+        ["| load", "in-process"],
+        ["| save (merge)", "in-process"],
+        ["| switch (new handle)", "in-process"],
+        ["| switch + first load", "in-process"],
+        ["| load", "HTTP"],
+        ["| save (merge)", "HTTP"],
+        ["| switch + first load", "HTTP"],
+    ]
+    for row in rows[1:]:
+        p50, p95 = (float(v) for v in row.split(" | ")[2].split(" / "))
+        assert 0 < p50 <= p95
+    assert "250 relationships" in text and "migrate-profiles, not yet in this run" in text

@@ -20,6 +20,7 @@ from persona_memory.core.privacy import PiiRejected
 from persona_memory.core.relationships import RelationshipUpdate
 from persona_memory.tools.registry import ToolContext
 from tests.conftest import LiveServer
+from tests.dbstate import contents
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "personas"
 LEAKY = "Ask John Smith at john.smith@example.com or +1 415 555 0199 about the trade-area maps"
@@ -180,6 +181,22 @@ def test_reject_mode_refuses_and_writes_nothing(rejecting: Memory) -> None:
     assert rejecting.add(LEAKY, persona_id="brad", user_id="alice").text == LEAKY
     lesson = rejecting.add("Users in QSR prefer trade-area maps", persona_id="brad")
     assert lesson.text == "Users in QSR prefer trade-area maps"
+
+
+def test_an_import_is_screened_like_any_other_write(rejecting: Memory) -> None:
+    """Import (docs/transfer.md) is one more surface: under reject, a file with PII
+    in a shared scope is refused whole; a private scope's PII is the file's own."""
+    lines = list(rejecting.transfer.export())
+    leaky = []
+    for line in lines:
+        data = json.loads(line)
+        if data.get("kind") == "blocks" and data["row"]["label"] == SHARED:
+            data["row"]["value"] = LEAKY
+        leaky.append(json.dumps(data))
+    before = contents(rejecting)
+    with pytest.raises(PiiRejected):
+        rejecting.transfer.import_lines(leaky)
+    assert contents(rejecting) == before
 
 
 def test_reject_mode_over_http_is_a_422_naming_the_types(rejecting: Memory) -> None:

@@ -60,7 +60,15 @@ def test_core_follows_one_module_convention() -> None:
 
     def plural(word: str) -> str:
         # Uncountable: the module holds its models.
-        if word in ("learning", "continuation", "persona_learning", "privacy"):
+        if word in (
+            "learning",
+            "continuation",
+            "persona_learning",
+            "privacy",
+            "transfer",
+            "mem0_import",
+            "profile_migration",
+        ):
             return word
         return word[:-1] + "ies" if word.endswith("y") else word + "s"
 

@@ -48,6 +48,7 @@ from persona_memory.core.user_personas import (
     UserPersonaNotFound,
 )
 from persona_memory.core.users import User, UserCreate, UserExport, UserNotFound
+from persona_memory.handles import RelationshipHandle
 from persona_memory.memory import Memory
 from persona_memory.tools import ToolContext
 
@@ -83,6 +84,7 @@ __all__ = [
     "ProfileHistoryEntry",
     "ProfilePatch",
     "Relationship",
+    "RelationshipHandle",
     "RelationshipNotFound",
     "RelationshipUpdate",
     "Scope",

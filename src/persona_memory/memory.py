@@ -28,8 +28,10 @@ from persona_memory.core.decay import Decay
 from persona_memory.core.digests import Summarizer
 from persona_memory.core.episode_service import EpisodeService
 from persona_memory.core.errors import Forbidden
+from persona_memory.core.ids import check_persona_id, check_user_id
 from persona_memory.core.learning import Extractor
 from persona_memory.core.learning_service import LearningService
+from persona_memory.core.mem0_import_service import Mem0ImportService
 from persona_memory.core.memories import (
     MemoryCreate,
     MemoryRecord,
@@ -48,14 +50,17 @@ from persona_memory.core.ports import Embedder, Store, Tokenizer
 from persona_memory.core.privacy import PiiDetector, PrivacyMode
 from persona_memory.core.privacy_service import PrivacyFirewall, PrivacyService
 from persona_memory.core.procedure_service import ProcedureService
+from persona_memory.core.profile_migration_service import ProfileMigrationService
 from persona_memory.core.profile_service import ProfileService
 from persona_memory.core.prompt_service import PromptService
 from persona_memory.core.prompts import DEFAULT_BUDGET, Prompt, PromptRequest, Section
 from persona_memory.core.relationship_service import RelationshipService
 from persona_memory.core.session_service import SessionService
 from persona_memory.core.token_service import TokenService
+from persona_memory.core.transfer_service import TransferService
 from persona_memory.core.user_persona_service import UserPersonaService
 from persona_memory.core.user_service import UserService
+from persona_memory.handles import RelationshipHandle
 from persona_memory.providers.extractors.heuristic import HeuristicExtractor
 from persona_memory.providers.extractors.llm import LLMExtractor
 from persona_memory.providers.persona_classifiers.heuristic import HeuristicPersonaClassifier
@@ -71,6 +76,7 @@ from persona_memory.providers.summarizers.llm import LLMSummarizer
 from persona_memory.providers.tokenizers.approximate import ApproximateTokenizer
 from persona_memory.retrieval import HybridSearcher, RankingSignals
 from persona_memory.storage import open_store
+from persona_memory.storage.sql.transfer import export_kinds
 from persona_memory.storage.transcripts import FolderTranscriptStore
 from persona_memory.tools import ToolContext, default_registry
 from persona_memory.tools import builtin as _builtin_tools  # noqa: F401 - registers them
@@ -124,6 +130,11 @@ class Memory:
         self.user_personas = UserPersonaService(self.store)
         self.profiles = ProfileService(self.store)
         self.tokens = TokenService(self.store)
+        self.profile_migrations = ProfileMigrationService(self.store)
+        self.mem0 = Mem0ImportService(self.store, self.firewall, self.memories.reindex)
+        self.transfer = TransferService(
+            self.store, self.firewall, export_kinds(), self.memories.reindex
+        )
         self.tools = default_registry
         self.decay = Decay(
             self.settings.semantic_half_life_days, self.settings.episodic_half_life_days
@@ -184,6 +195,12 @@ class Memory:
         self.continuation = ContinuationService(
             self.store, self.searcher, seed=self.settings.continuation_seed
         )
+
+    def for_relationship(self, persona_id: str, user_id: str) -> RelationshipHandle:
+        """The calls of one (persona, user) with no ids to pass. It checks the two
+        ids and nothing else: no I/O, nothing created, nothing to flush when
+        switching to another (see ``RelationshipHandle``)."""
+        return RelationshipHandle(self, check_persona_id(persona_id), check_user_id(user_id))
 
     def add(
         self,

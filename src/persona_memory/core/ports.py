@@ -11,7 +11,7 @@ or not at all; concurrent read-modify-writes never lose an update) or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from persona_memory.core.relationships import Relationship
     from persona_memory.core.sessions import Entry, Session
     from persona_memory.core.tokens import StoredToken, UserToken
+    from persona_memory.core.transfer import ImportResult
     from persona_memory.core.user_personas import Membership, UserPersona
     from persona_memory.core.users import User
 
@@ -360,6 +361,23 @@ class PrivacyRows(Protocol):
     def shared_blocks(self) -> list[Block]: ...
 
 
+class TransferRows(Protocol):
+    """Rows in the export format (core/transfer.py): a kind and its columns."""
+
+    def export_rows(
+        self, persona_id: str | None = None, user_id: str | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every row, parents first, in an order a second export repeats;
+        filtered to a persona and/or a user with the parents they need."""
+        ...
+
+    def import_rows(self, records: Sequence[tuple[int, str, dict[str, Any]]]) -> ImportResult:
+        """Write the (line, kind, row) records the store lacks. A row equal to
+        the store's is skipped; one that differs raises ImportConflict and the
+        caller's transaction rolls back."""
+        ...
+
+
 class Transaction(
     PersonaRows,
     UserRows,
@@ -374,6 +392,7 @@ class Transaction(
     PersonaFileRows,
     ContinuationRows,
     PrivacyRows,
+    TransferRows,
     Protocol,
 ):
     """Every read and write of one operation, on one connection."""

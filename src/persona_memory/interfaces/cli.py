@@ -12,6 +12,8 @@ import typer
 
 from persona_memory.__about__ import __version__
 from persona_memory.config import Settings
+from persona_memory.interfaces import cli_transfer
+from persona_memory.interfaces.cli_options import DatabaseOption, settings_for
 
 app = typer.Typer(
     name="persona-memory",
@@ -23,22 +25,10 @@ bench_app = typer.Typer(help="Run benchmarks.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 sessions_app = typer.Typer(help="Working memory: live sessions.", no_args_is_help=True)
 app.add_typer(sessions_app, name="sessions")
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database",
-        "-d",
-        help="SQLite file path or database URL [env: PERSONA_MEMORY_DATABASE_URL].",
-    ),
-]
-
-
-def _settings(database: str | None, **overrides: Any) -> Settings:
-    given = {key: value for key, value in overrides.items() if value is not None}
-    if database is not None:
-        given["database_url"] = database
-    return Settings(**given)
+app.command("export")(cli_transfer.export)
+app.command("import")(cli_transfer.import_)
+app.command("migrate-profiles")(cli_transfer.migrate_profiles)
+app.command("import-mem0")(cli_transfer.import_mem0)
 
 
 def _version(value: bool) -> None:
@@ -71,7 +61,7 @@ def serve(
     from persona_memory.interfaces.http import create_app
     from persona_memory.memory import Memory
 
-    settings = _settings(database, host=host, port=port)
+    settings = settings_for(database, host=host, port=port)
     _check_exposure(settings)
     memory = Memory(settings=settings)
     if demo and load_demo(memory):
@@ -132,7 +122,7 @@ def sync_persona_memories(
     from persona_memory.core.persona_file_service import persona_directory
     from persona_memory.memory import Memory
 
-    with Memory(settings=_settings(database)) as memory:
+    with Memory(settings=settings_for(database)) as memory:
         try:
             count = len(persona_directory(directory, persona))
             with typer.progressbar(length=count, label="syncing") as bar:
@@ -161,7 +151,7 @@ def privacy_scan(
     if scope != "shared":
         typer.echo("error: --scope takes 'shared' (private scopes keep what users gave)", err=True)
         raise typer.Exit(code=2)
-    with Memory(settings=_settings(database)) as memory:
+    with Memory(settings=settings_for(database)) as memory:
         report = memory.privacy.scan(fix=fix)
     for finding in report.findings:
         kinds = ", ".join(f"{kind} {count}" for kind, count in finding.found.items())
@@ -188,7 +178,7 @@ def export_persona_memories(
     from persona_memory.core.errors import PersonaMemoryError
     from persona_memory.memory import Memory
 
-    with Memory(settings=_settings(database)) as memory:
+    with Memory(settings=settings_for(database)) as memory:
         try:
             data = memory.persona_memories.export(persona, runtime_only=runtime_only)
         except PersonaMemoryError as error:
@@ -230,7 +220,7 @@ def init(database: DatabaseOption = None) -> None:
     """Create the database (or bring its schema up to date)."""
     from persona_memory.storage import open_store
 
-    settings = _settings(database)
+    settings = settings_for(database)
     open_store(settings.database_url).close()
     typer.echo(f"ready: {settings.database_url}")
 
@@ -243,7 +233,7 @@ def reindex(
     """Re-embed memories whose vectors are missing or from another model."""
     from persona_memory.memory import Memory
 
-    with Memory(settings=_settings(database)) as memory:
+    with Memory(settings=settings_for(database)) as memory:
         total = memory.memories.count_to_reindex()
         with typer.progressbar(length=total, label="re-embedding") as bar:
             done = memory.memories.reindex(batch_size=batch_size, progress=bar.update)
@@ -289,7 +279,7 @@ def sessions_end_idle(
     """End (with flush: episode, transcript, stats) live sessions left idle; for cron."""
     from persona_memory.memory import Memory
 
-    with Memory(settings=_settings(database)) as memory:
+    with Memory(settings=settings_for(database)) as memory:
         minutes = memory.settings.session_idle_minutes if idle_minutes is None else idle_minutes
         ended = memory.sessions.end_idle(timedelta(minutes=minutes), limit=10_000)
     typer.echo(f"ended {len(ended)} idle sessions")
@@ -309,7 +299,7 @@ def worker(
     from persona_memory.memory import Memory
     from persona_memory.worker import drain, run
 
-    with Memory(settings=_settings(database)) as memory:
+    with Memory(settings=settings_for(database)) as memory:
         if once:
             jobs = drain(memory)
             typer.echo(f"ran {len(jobs)} jobs")
@@ -338,7 +328,7 @@ def prompt(
     """Print the system prompt a persona gets for a user, within a token budget."""
     from persona_memory.memory import Memory
 
-    with Memory(settings=_settings(database)) as memory:
+    with Memory(settings=settings_for(database)) as memory:
         built = memory.build_prompt(persona, user, query=query, token_budget=budget)
     if manifest:
         typer.echo(built.model_dump_json(indent=2))
@@ -367,7 +357,7 @@ def purge_transcripts(
     from persona_memory.core.base import utcnow
     from persona_memory.memory import Memory
 
-    with Memory(settings=_settings(database, transcript_retention_days=days)) as memory:
+    with Memory(settings=settings_for(database, transcript_retention_days=days)) as memory:
         keep = memory.settings.transcript_retention_days
         if keep == 0:
             typer.echo("retention is 0 (keep forever): nothing purged")
@@ -390,7 +380,7 @@ def bench_retrieval(
     """LoCoMo evidence recall and latency: hybrid vs BM25-only vs dense-only."""
     from persona_memory.bench.retrieval import run_and_write
 
-    settings = _settings(None, embedder=embedder)
+    settings = settings_for(None, embedder=embedder)
     report = run_and_write(data, out, settings=settings, conversations=conversations)
     typer.echo(report)
 

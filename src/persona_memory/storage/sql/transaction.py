@@ -15,6 +15,7 @@ from persona_memory.storage.sql.procedures import ProcedureSql
 from persona_memory.storage.sql.profiles import ProfileSql
 from persona_memory.storage.sql.sessions import SessionSql
 from persona_memory.storage.sql.tokens import TokenSql
+from persona_memory.storage.sql.transfer import TransferSql
 from persona_memory.storage.sql.user_personas import UserPersonaSql
 from persona_memory.storage.sql.users import UserSql
 
@@ -33,6 +34,7 @@ class SqlTransaction(
     PersonaFileSql,
     ContinuationSql,
     PrivacySql,
+    TransferSql,
 ):
     """Satisfies :class:`persona_memory.core.ports.Transaction`."""
 
