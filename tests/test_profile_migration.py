@@ -110,8 +110,13 @@ def test_a_thousand_profiles_dry_run_migrate_verify_rollback_rerun(tmp_path: Pat
         memory.add("A memory from before the migration.", persona_id=None)
         before = contents(memory)
 
+    files = sorted(tmp_path.glob("memory.db*"))
+    bytes_before = {f.name: digest(f) for f in files}
     dry = run(str(folder), "-d", str(database), "--dry-run")
     assert dry.exit_code == 0, dry.output
+    # Byte for byte: a dry run only reads.
+    assert {f.name: digest(f) for f in sorted(tmp_path.glob("memory.db*"))} == bytes_before
+    assert not list(tmp_path.glob("profiles_backup_*"))
     assert "would import: 1000 files" in dry.output and "skipped: 3 files" in dry.output
     assert "facts to add: 3000" in dry.output
     with Memory(settings=Settings(database_url=str(database), embedder="hash")) as memory:

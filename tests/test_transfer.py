@@ -355,7 +355,7 @@ def _edited(lines: list[str], kind: str, match: Any, change: dict[str, Any]) -> 
 def test_an_import_passes_the_pii_firewall(memory: Memory, tmp_path: Path) -> None:
     fill(memory)
     lines = export(memory)
-    email = "A regular, jo.smith@example.com, asked me for oolong tips."
+    email = "Jonathan Smith (jo.smith@example.com) asked me for oolong tips."
     lines = _edited(
         lines, "memories", lambda r: r["text"] == "I tried oolong today.", {"text": email}
     )
@@ -371,6 +371,7 @@ def test_an_import_passes_the_pii_firewall(memory: Memory, tmp_path: Path) -> No
         assert report.redacted == 2
         own = {m.text for m in target.persona_memories.all("sage")}
         assert "jo.smith@example.com" not in " ".join(own)
+        assert "Jonathan" not in " ".join(own) and "Smith" not in " ".join(own)
         assert any("oolong tips" in text for text in own)
         shared = target.user_personas.get("qsr_real_estate").shared_block.value
         assert "555" not in shared and "broker" in shared
@@ -380,7 +381,7 @@ def test_an_import_passes_the_pii_firewall(memory: Memory, tmp_path: Path) -> No
         # The source's own redaction (fill's) came along; the import's two are added.
         stats = target.privacy.stats()
         assert stats.by_source == {"admin": 1, "import": 2}
-        assert stats.by_type == {"EMAIL": 2, "PHONE": 1}
+        assert stats.by_type == {"EMAIL": 2, "PERSON": 1, "PHONE": 1}
         redacted = next(m for m in target.persona_memories.all("sage") if "oolong tips" in m.text)
         events = [h.event for h in target.memories.history(redacted.id)]
         assert "REDACT" in events
