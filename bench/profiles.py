@@ -15,8 +15,13 @@ three categories), then p50/p95 of, in-process and over HTTP:
 Against seed 001's targets, our 10x in-process targets, and a baseline in the
 same run: seed 001's own store, one JSON file per user per persona folder
 (``json.load`` / ``json.dump``), whose ``set_persona()`` flushes the dirty
-profiles and clears its cache. Migration throughput is not measured here (see
-issue 16's ``migrate-profiles``).
+profiles and clears its cache.
+
+Then migration throughput: N flat ``user_{n}.json`` files (seed 001's shape,
+three facts each) through ``memory.profile_migrations.migrate`` into a new
+SQLite store, and the ``reindex`` that embeds their facts afterwards, against
+seed 001's own migration (each file copied into a persona folder, both read
+back with ``json.load`` and compared).
 
 ``--quick`` runs 50 users and a few samples and writes nothing.
 ``--database-url postgresql+psycopg://...`` runs on an empty PostgreSQL.
@@ -29,6 +34,7 @@ import json
 import os
 import pickle
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -45,8 +51,10 @@ sys.path.insert(0, str(ROOT))
 
 from persona_memory import Memory, PersonaCreate, Settings  # noqa: E402
 from persona_memory.bench.retrieval import machine, percentile  # noqa: E402
+from persona_memory.core.profile_migration import DEFAULT_PERSONA  # noqa: E402
 from persona_memory.core.profile_service import change_profile  # noqa: E402
 from persona_memory.core.profiles import Categories, deep_merge  # noqa: E402
+from persona_memory.storage.legacy_profiles import profile_files  # noqa: E402
 
 PERSONAS = ["brad", "sage", "bjorn", "pi", "scav"]
 BUILD_BATCH = 1000
@@ -55,11 +63,32 @@ SEED = 16
 # p95 targets in ms: seed 001's, and ours in-process (10x better)
 SEED_TARGETS = {"load": 10.0, "save": 5.0, "switch": 1.0}
 OUR_TARGETS = {"load": 1.0, "save": 0.5, "switch": 0.1}
+LEGACY_FACTS = 3
+# The bench's embedder, then the library's default (offline, shipped): reindex with each.
+REINDEX_EMBEDDERS = ("hash", "static")
 WORDS = ["V2 word order", "en/ett", "past tense", "prepositions", "plurals", "modal verbs"]
 CITIES = ["Oslo", "Lima", "Osaka", "Denver", "Dublin", "Nairobi"]
+FACTS = [
+    "Practises Norwegian every morning",
+    "Moved to Oslo for work",
+    "Mixes up en and ett",
+    "Wants to pass the B2 exam",
+    "Likes cooking fish soup",
+    "Has a daughter at a Norwegian school",
+]
 
 
 Times = dict[str, list[float]]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A step of the migration: how long it took for ``profiles`` files."""
+
+    step: str
+    seconds: float
+    profiles: int
+    baseline_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +154,28 @@ def build_files(root: Path, people: list[str]) -> float:
             with (root / persona / f"user_{user}.json").open("w") as out:
                 json.dump(profile_of(rng, user), out)
     return time.perf_counter() - started
+
+
+def legacy_profile(rng: random.Random, n: int) -> dict[str, Any]:
+    """One of seed 001's flat profile files: three dated facts and an interest."""
+    facts = [
+        {"fact": f"{fact} (note {n}.{i})", "timestamp": f"2025-01-{i + 1:02d}T10:00:00"}
+        for i, fact in enumerate(rng.sample(FACTS, LEGACY_FACTS))
+    ]
+    return {
+        "user_id": f"{100_000 + n}",
+        "username": f"learner{n}",
+        "facts": facts,
+        "interests": [rng.choice(WORDS)],
+    }
+
+
+def build_legacy(folder: Path, count: int) -> None:
+    """``count`` flat ``user_{n}.json`` files in ``folder``."""
+    rng = random.Random(SEED)
+    folder.mkdir(parents=True)
+    for n in range(count):
+        (folder / f"user_{n}.json").write_text(json.dumps(legacy_profile(rng, n)))
 
 
 def merge_patch(rng: random.Random) -> dict[str, Any]:
@@ -242,6 +293,50 @@ def baseline(files: FileProfiles, people: list[str], samples: int) -> dict[str, 
     return times
 
 
+# --- migration -----------------------------------------------------------------------------
+
+
+def seed_migration(folder: Path) -> float:
+    """Seed 001's migration of a flat folder: each file copied into the persona's
+    folder, then both read with ``json.load`` and compared; seconds taken."""
+    started = time.perf_counter()
+    target = folder / DEFAULT_PERSONA
+    target.mkdir()
+    for source in sorted(folder.glob("user_*.json")):
+        copy = target / source.name
+        shutil.copy2(source, copy)
+        with source.open() as original, copy.open() as copied:
+            if json.load(original) != json.load(copied):
+                raise RuntimeError(f"{copy} does not match {source}")
+    return time.perf_counter() - started
+
+
+def migration(folder: Path, count: int) -> list[Rate]:
+    """Ours, then the seed's, on the same ``count`` files; then reindex with each
+    embedder. A store of its own (SQLite, ``hash`` embedder): migrate stores no
+    vectors, so the embedder is only the reindex's."""
+    legacy = folder / "legacy"
+    build_legacy(legacy, count)
+    url = str(folder / "migrated.db")
+    settings = Settings(database_url=url, embedder="hash", transcripts_dir=folder / "mt")
+    with Memory(settings=settings) as memory:
+        started = time.perf_counter()
+        report = memory.profile_migrations.migrate(profile_files(legacy, DEFAULT_PERSONA))
+        migrate_s = time.perf_counter() - started
+    if report.count("imported") != count or report.verified != count or report.mismatches:
+        raise RuntimeError(f"migration incomplete: {report.model_dump_json()[:500]}")
+    rates = [Rate("migrate-profiles", migrate_s, count, seed_migration(legacy))]
+    for embedder in REINDEX_EMBEDDERS:
+        with Memory(settings=settings.model_copy(update={"embedder": embedder})) as memory:
+            memory.embedder.embed(["loads the model before the clock starts"])
+            started = time.perf_counter()
+            embedded = memory.memories.reindex()
+            rates.append(Rate(f"reindex, `{embedder}`", time.perf_counter() - started, count))
+        if embedded != count * LEGACY_FACTS:
+            raise RuntimeError(f"reindex embedded {embedded} facts, not {count * LEGACY_FACTS}")
+    return rates
+
+
 # --- HTTP --------------------------------------------------------------------------------
 
 
@@ -322,6 +417,39 @@ def ratio(value: float) -> str:
     return f"{value:,.0f}x" if value >= 10 else f"{value:.2f}x"
 
 
+def rate_row(rate: Rate) -> str:
+    ours = rate.profiles / rate.seconds
+    base = "— | —"
+    if rate.baseline_s is not None:
+        seed = rate.profiles / rate.baseline_s
+        base = f"{rate.baseline_s:.2f} s, {seed:,.0f} /s | {ratio(ours / seed)}"
+    return (
+        f"| {rate.step} | {rate.seconds:.2f} s | {ours:,.0f} "
+        f"| {rate.profiles * LEGACY_FACTS / rate.seconds:,.0f} | {base} |"
+    )
+
+
+def migration_lines(rates: list[Rate]) -> list[str]:
+    count = rates[0].profiles
+    return [
+        f"Migration: {count:,} flat `user_{{n}}.json` files (seed 001's shape: user id, "
+        f"username, {LEGACY_FACTS} dated facts, an interest) into a new SQLite store, a "
+        '`Memory` of its own with `embedder="hash"`. `migrate-profiles` is '
+        '`memory.profile_migrations.migrate(profile_files(folder, "default"))`: reading '
+        "the files, one transaction per user (persona, user, relationship, facts as "
+        "memories, the rest merged into the profile, history), then the verification that "
+        "reads each user back and compares content hashes. It stores no vectors: "
+        "`memory.memories.reindex()` embeds the facts after, timed apart, with the bench's "
+        "`hash` embedder and then the library's default `static` (loaded first). The "
+        "baseline is seed 001's migration: each file copied into `default/`, both read with "
+        "`json.load` and compared. `ours/base` is our rate over the baseline's.",
+        "",
+        "| step | time | profiles/s | facts/s | baseline time, profiles/s | ours/base |",
+        "|---|---|---|---|---|---|",
+        *(rate_row(rate) for rate in rates),
+    ]
+
+
 def rows(local: Times, http: Times, base: Times) -> list[Row]:
     return [
         Row("load", "in-process", local["load"], base["load"], "load"),
@@ -334,7 +462,9 @@ def rows(local: Times, http: Times, base: Times) -> list[Row]:
     ]
 
 
-def report(facts: dict[str, Any], table: list[Row], base: dict[str, list[float]]) -> str:
+def report(
+    facts: dict[str, Any], table: list[Row], base: dict[str, list[float]], rates: list[Rate]
+) -> str:
     n, index = facts["users"], base["index"]
     lines = [
         "# Profiles: load, save, persona switch",
@@ -365,7 +495,8 @@ def report(facts: dict[str, Any], table: list[Row], base: dict[str, list[float]]
         "right after a PATCH. The seed set no target for it; compare it with `load`.",
         "- HTTP: uvicorn in a thread of this process and an httpx client beside it, "
         "on 127.0.0.1: the two share the GIL.",
-        "- Migration throughput: measured by issue 16's migrate-profiles, not yet in this run.",
+        "",
+        *migration_lines(rates),
         "",
         f"Machine: {', '.join(f'{k} {v}' for k, v in facts['machine'].items())}; "
         f"1-minute load average {facts['load_average']}.",
@@ -387,6 +518,7 @@ def run(args: argparse.Namespace, folder: Path) -> str:
         local = in_process(memory, people, args.samples)
         http = over_http(memory, people, args.http_samples)
     base = baseline(FileProfiles(folder / "files"), people, args.samples)
+    rates = migration(folder / "migration", args.users)
     facts = {
         "users": args.users,
         "backend": "postgresql" if url.startswith("postgresql") else "sqlite",
@@ -398,7 +530,7 @@ def run(args: argparse.Namespace, folder: Path) -> str:
         # Other work on the machine slows every row alike: the report says how much there was.
         "load_average": f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end",
     }
-    return report(facts, rows(local, http, base), base)
+    return report(facts, rows(local, http, base), base, rates)
 
 
 def main(argv: list[str] | None = None) -> str:

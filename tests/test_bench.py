@@ -159,7 +159,8 @@ def test_profiles_bench_quick_run_measures_everything_and_writes_nothing(
     text = bench.main(["--quick", "--out", str(tmp_path / "results")])
     assert not (tmp_path / "results").exists()
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
-    assert [r.split(" | ")[:2] for r in rows[1:]] == [
+    latency, migration = rows[1:8], rows[9:]
+    assert [r.split(" | ")[:2] for r in latency] == [
         ["| load", "in-process"],
         ["| save (merge)", "in-process"],
         ["| switch (new handle)", "in-process"],
@@ -168,7 +169,17 @@ def test_profiles_bench_quick_run_measures_everything_and_writes_nothing(
         ["| save (merge)", "HTTP"],
         ["| switch + first load", "HTTP"],
     ]
-    for row in rows[1:]:
+    for row in latency:
         p50, p95 = (float(v) for v in row.split(" | ")[2].split(" / "))
         assert 0 < p50 <= p95
-    assert "250 relationships" in text and "migrate-profiles, not yet in this run" in text
+    assert rows[8].startswith("| step | time | profiles/s")
+    assert [r.split(" | ")[0] for r in migration] == [
+        "| migrate-profiles",
+        "| reindex, `hash`",
+        "| reindex, `static`",
+    ]
+    for row in migration:
+        assert float(row.split(" | ")[2].replace(",", "")) > 0  # profiles/s
+    # Only the migration itself has a baseline (seed 001's copy and compare).
+    assert "— | —" not in migration[0] and all(r.endswith("— | — |") for r in migration[1:])
+    assert "250 relationships" in text and "50 flat `user_{n}.json` files" in text

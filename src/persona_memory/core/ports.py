@@ -11,7 +11,7 @@ or not at all; concurrent read-modify-writes never lose an update) or
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +36,12 @@ if TYPE_CHECKING:
     from persona_memory.core.personas import Persona
     from persona_memory.core.privacy import Redaction, RedactionTotals
     from persona_memory.core.procedures import Procedure
-    from persona_memory.core.profiles import CategoryChange, Profile, ProfileHistoryEntry
+    from persona_memory.core.profiles import (
+        CategoryChange,
+        Profile,
+        ProfileCategory,
+        ProfileHistoryEntry,
+    )
     from persona_memory.core.relationships import Relationship
     from persona_memory.core.sessions import Entry, Session
     from persona_memory.core.tokens import StoredToken, UserToken
@@ -85,6 +90,18 @@ class Hit:
 
     memory_id: str
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRecord:
+    """What loading or changing a profile reads, in one query: the persona's
+    profile schema and title, whether the relationship exists, and its stored
+    profile (None: never written)."""
+
+    schema: Mapping[str, ProfileCategory]
+    title: str
+    related: bool
+    profile: Profile | None
 
 
 class LLMUnavailable(Exception):
@@ -255,6 +272,14 @@ class UserPersonaRows(Protocol):
 
 class ProfileRows(Protocol):
     def get_profile(self, persona_id: str, user_id: str) -> Profile | None: ...
+    def profile_record(
+        self, persona_id: str, user_id: str, *, lock: bool = False
+    ) -> ProfileRecord | None:
+        """None if the persona does not exist. ``lock`` first takes the
+        relationship's row lock (as ``get_relationship(for_update=True)``) if it
+        exists, and reads the profile after it."""
+        ...
+
     def save_profile(self, profile: Profile) -> None:
         """Insert or overwrite the relationship's profile."""
         ...

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from persona_memory.core.base import utcnow
+from persona_memory.core.base import FROM_STORE, utcnow
 from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.ids import check_user_id
 from persona_memory.core.persona_service import require_persona
-from persona_memory.core.personas import Persona
-from persona_memory.core.ports import Store, Transaction
+from persona_memory.core.personas import PersonaNotFound
+from persona_memory.core.ports import ProfileRecord, Store, Transaction
 from persona_memory.core.profiles import (
     Categories,
     Operation,
@@ -26,7 +27,11 @@ from persona_memory.core.profiles import (
     diff,
     render_section,
 )
-from persona_memory.core.relationship_service import open_relationship, require_relationship
+from persona_memory.core.relationship_service import (
+    open_relationship,
+    require_relationship,
+    well_formed,
+)
 
 Schema = Mapping[str, ProfileCategory]
 Change = Callable[[Schema, Categories], Categories]
@@ -40,9 +45,10 @@ class ProfileService:
         """The profile with every declared category (empty ones as ``{}``)."""
         caller.check_relationship(persona_id, user_id)
         with self._store.read() as tx:
-            persona = require_persona(tx, persona_id)
-            require_relationship(tx, persona_id, user_id)
-            return _declared(persona, user_id, tx.get_profile(persona_id, user_id))
+            record = _record(tx, persona_id, user_id)
+            if not record.related:
+                require_relationship(tx, persona_id, user_id)
+        return _declared(record.schema, persona_id, user_id, record.profile)
 
     def update(
         self,
@@ -114,7 +120,8 @@ class ProfileService:
         """The profile as the persona's prompt section ("STUDENT MEMORY" style); "" if none."""
         with self._store.read() as tx:
             persona = require_persona(tx, persona_id)
-            profile = _declared(persona, user_id, tx.get_profile(persona_id, user_id))
+            stored = tx.get_profile(persona_id, user_id)
+        profile = _declared(persona.profile_schema, persona_id, user_id, stored)
         return render_section(persona.profile_title, persona.profile_schema, profile.categories)
 
     def _change(
@@ -139,32 +146,52 @@ def change_profile(
     event: str,
     expected_version: int | None = None,
 ) -> Profile:
-    persona = require_persona(tx, persona_id)
     now = utcnow()
-    open_relationship(tx, persona_id, user_id, now, lock=True)
-    stored = tx.get_profile(persona_id, user_id)
+    # Under the relationship's row lock, the profile as the last writer left it.
+    record = _record(tx, persona_id, user_id, lock=True)
+    if not record.related:
+        open_relationship(tx, persona_id, user_id, now, lock=True)
+        record = _record(tx, persona_id, user_id)
+    stored = record.profile
     current = stored.categories if stored else {}
     version = stored.version if stored else 0
     check_version(expected_version, version)
-    new = change(persona.profile_schema, current)
+    new = change(record.schema, current)
     if new == current:
-        return _declared(persona, user_id, stored)
+        return _declared(record.schema, persona_id, user_id, stored)
     profile = Profile(
         persona_id=persona_id, user_id=user_id, categories=new, version=version + 1, updated_at=now
     )
     tx.save_profile(profile)
     tx.add_profile_history(persona_id, user_id, event, diff(current, new), now)
-    return _declared(persona, user_id, profile)
+    return _declared(record.schema, persona_id, user_id, profile)
 
 
-def _declared(persona: Persona, user_id: str, stored: Profile | None) -> Profile:
+def _record(tx: Transaction, persona_id: str, user_id: str, *, lock: bool = False) -> ProfileRecord:
+    """Persona, relationship and profile in one query, not three (0.2-0.4 ms each).
+    If there is no persona, the error the separate checks raise, in their order."""
+    record = None
+    if well_formed(persona_id, user_id):
+        record = tx.profile_record(persona_id, user_id, lock=lock)
+    if record is None:
+        require_persona(tx, persona_id)  # a malformed id or no such persona
+        check_user_id(user_id)
+        # There now, not a statement ago (PostgreSQL reads each one afresh): as if
+        # this had run first.
+        raise PersonaNotFound(persona_id)
+    return record
+
+
+def _declared(schema: Schema, persona_id: str, user_id: str, stored: Profile | None) -> Profile:
     """The stored profile seen through the persona's schema: every declared
     category, empty ones as ``{}``."""
     found = stored.categories if stored else {}
-    return Profile(
-        persona_id=persona.id,
-        user_id=user_id,
-        categories={name: found.get(name, {}) for name in persona.profile_schema},
-        version=stored.version if stored else 0,
-        updated_at=stored.updated_at if stored else None,
-    )
+    values = {
+        "persona_id": persona_id,
+        "user_id": user_id,
+        "categories": {name: found.get(name, {}) for name in schema},
+        "version": stored.version if stored else 0,
+        "updated_at": stored.updated_at if stored else None,
+    }
+    # Parts of a profile that was checked when stored (or just now, before saving).
+    return Profile.model_validate(values, context=FROM_STORE)

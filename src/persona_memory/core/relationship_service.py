@@ -13,6 +13,7 @@ from datetime import datetime
 from persona_memory.core.base import utcnow
 from persona_memory.core.blocks import private_blocks
 from persona_memory.core.caller import ADMIN, Caller
+from persona_memory.core.errors import InvalidInput
 from persona_memory.core.ids import check_persona_id, check_user_id
 from persona_memory.core.persona_service import require_persona
 from persona_memory.core.ports import Store, Transaction
@@ -90,6 +91,13 @@ def open_relationship(
     ``lock`` takes the relationship's row lock: operations that read and then
     change its profile or attachments do, so that they serialise.
     """
+    # Most calls find it: one read (locking it if asked) instead of two inserts
+    # that do nothing and a read. A miss, a malformed id or a missing persona
+    # takes the creating path, which reports errors as it always has.
+    if well_formed(persona_id, user_id):
+        found = tx.get_relationship(persona_id, user_id, for_update=lock)
+        if found is not None:
+            return found
     persona = require_persona(tx, persona_id)
     check_user_id(user_id)
     tx.insert_user(new_user(user_id, now))
@@ -103,6 +111,16 @@ def open_relationship(
     relationship = tx.get_relationship(persona_id, user_id, for_update=lock)
     assert relationship is not None, "inserted above or already there"
     return relationship
+
+
+def well_formed(persona_id: str, user_id: str) -> bool:
+    """Both ids valid: safe to look up before the checks that name what is wrong."""
+    try:
+        check_persona_id(persona_id)
+        check_user_id(user_id)
+    except InvalidInput:
+        return False
+    return True
 
 
 def require_relationship(

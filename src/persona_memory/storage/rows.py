@@ -40,15 +40,19 @@ MEMORY_COLUMNS = (
 )
 
 
+# Rows read back were checked on the way in: FROM_STORE skips walking every
+# string of their JSON again (20-35 us of a persona's or relationship's ~70).
+
+
 def persona_from_row(row: Row[Any]) -> Persona:
     values = dict(row._mapping)
     if values.get("continuation") is None:
         values.pop("continuation", None)  # before migration 0009: the defaults
-    return Persona.model_validate(values)
+    return Persona.model_validate(values, context=FROM_STORE)
 
 
 def user_from_row(row: Row[Any]) -> User:
-    return User.model_validate(dict(row._mapping))
+    return User.model_validate(dict(row._mapping), context=FROM_STORE)
 
 
 def relationship_from_row(row: Row[Any]) -> Relationship:
@@ -58,7 +62,7 @@ def relationship_from_row(row: Row[Any]) -> Relationship:
     config = values.get("memory_config") or {}
     values["memory_config"] = {k: v for k, v in config.items() if k in MemoryConfig.model_fields}
     values["relationship_started_at"] = values["relationship_started_at"] or values["created_at"]
-    return Relationship.model_validate(values)
+    return Relationship.model_validate(values, context=FROM_STORE)
 
 
 def relationship_values(relationship: Relationship) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from persona_memory.core.relationships import Relationship
 from persona_memory.core.users import User
@@ -11,6 +11,14 @@ from persona_memory.storage.rows import relationship_from_row, relationship_valu
 from persona_memory.storage.schema import relationships, users
 from persona_memory.storage.sql.base import Rows, locked
 from persona_memory.storage.user_data import erase_user_rows
+
+# Built once: every operation on a relationship reads it first, and building the
+# SELECT cost twice as much as running it.
+_RELATIONSHIP = select(relationships).where(
+    relationships.c.persona_id == bindparam("persona_id"),
+    relationships.c.user_id == bindparam("user_id"),
+)
+_LOCK_RELATIONSHIP = locked(_RELATIONSHIP, True)
 
 
 class UserSql(Rows):
@@ -35,10 +43,9 @@ class UserSql(Rows):
     def get_relationship(
         self, persona_id: str, user_id: str, *, for_update: bool = False
     ) -> Relationship | None:
-        statement = select(relationships).where(
-            relationships.c.persona_id == persona_id, relationships.c.user_id == user_id
-        )
-        row = self.connection.execute(locked(statement, for_update)).first()
+        statement = _LOCK_RELATIONSHIP if for_update else _RELATIONSHIP
+        ids = {"persona_id": persona_id, "user_id": user_id}
+        row = self.connection.execute(statement, ids).first()
         return None if row is None else relationship_from_row(row)
 
     def update_relationship(self, relationship: Relationship) -> None:
