@@ -341,37 +341,47 @@ def migration(folder: Path, count: int) -> list[Rate]:
 
 
 @contextmanager
-def live_server(memory: Memory) -> Iterator[str]:
-    """uvicorn serving ``create_app(memory)`` on a free loopback port, in a thread
-    (as tests/conftest.py's LiveServer: TCP_NODELAY needs proto=IPPROTO_TCP)."""
+def live_server(settings: Settings) -> Iterator[str]:
+    """``persona-memory serve`` on the bench's database, in a process of its own (as
+    deployed: the client here does not share its GIL), on a free loopback port."""
     import socket
-    import threading
+    import subprocess
 
-    import uvicorn
-
-    from persona_memory.interfaces.http import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(memory), log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "PERSONA_MEMORY_DATABASE_URL": settings.database_url,
+        "PERSONA_MEMORY_EMBEDDER": settings.embedder,
+        "PERSONA_MEMORY_TRANSCRIPTS_DIR": str(settings.transcripts_dir),
+    }
+    command = [sys.executable, "-m", "persona_memory", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
     try:
-        host, port = sock.getsockname()
-        yield f"http://{host}:{port}"
+        deadline = time.monotonic() + 120
+        while not _answers(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start (exit code {server.poll()})")
+            time.sleep(0.2)
+        yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+        server.terminate()
+        server.wait(timeout=30)
 
 
-def over_http(memory: Memory, people: list[str], samples: int) -> dict[str, list[float]]:
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def over_http(settings: Settings, people: list[str], samples: int) -> dict[str, list[float]]:
     rng = random.Random(SEED)
     times: Times = {k: [] for k in ("load", "save", "switch")}
-    with live_server(memory) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with live_server(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
 
         def call(method: str, persona: str, user: str, body: object = None) -> None:
             path = f"/v1/personas/{persona}/relationships/{user}/profile"
@@ -493,8 +503,8 @@ def report(
         "the user's next persona (the baseline: `set_persona()` flushing one dirty profile, "
         "then a load); over HTTP, where the persona is in the URL, the next persona's GET "
         "right after a PATCH. The seed set no target for it; compare it with `load`.",
-        "- HTTP: uvicorn in a thread of this process and an httpx client beside it, "
-        "on 127.0.0.1: the two share the GIL.",
+        "- HTTP: `persona-memory serve` in a process of its own, an httpx client in this one, "
+        "on 127.0.0.1 (one keep-alive connection, no admin key).",
         "",
         *migration_lines(rates),
         "",
@@ -516,7 +526,7 @@ def run(args: argparse.Namespace, folder: Path) -> str:
         build_s = build_store(memory, people)
         files_s = build_files(folder / "files", people)
         local = in_process(memory, people, args.samples)
-        http = over_http(memory, people, args.http_samples)
+    http = over_http(settings, people, args.http_samples)
     base = baseline(FileProfiles(folder / "files"), people, args.samples)
     rates = migration(folder / "migration", args.users)
     facts = {

@@ -3,6 +3,7 @@ the prompt section, and the update_memory tool."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -117,6 +118,21 @@ def test_profiles_are_per_relationship(bjorn: Memory) -> None:
         bjorn.profiles.get("bjorn", "bob")
     bjorn.relationships.put("brad", "anna", RelationshipUpdate())
     assert bjorn.profiles.get("brad", "anna").categories["personal_info"] == {}
+
+
+def test_concurrent_merges_into_a_new_relationship_lose_nothing(bjorn: Memory) -> None:
+    # The first writers race to open the relationship; every one must then merge
+    # into what the one before it left (the lock is taken before the profile is read).
+    def merge(n: int) -> int:
+        return bjorn.profiles.update("bjorn", "zoe", "personal_info", {f"k{n}": n}).version
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        versions = list(pool.map(merge, range(24)))
+    assert sorted(versions) == list(range(1, 25))
+    profile = bjorn.profiles.get("bjorn", "zoe")
+    assert profile.categories["personal_info"] == {f"k{n}": n for n in range(24)}
+    assert profile.version == 24
+    assert len(bjorn.profiles.history("bjorn", "zoe")) == 24
 
 
 def test_operations_history_and_versions(bjorn: Memory) -> None:

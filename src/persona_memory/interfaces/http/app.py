@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 
 from persona_memory.__about__ import __version__
 from persona_memory.core.jobs import JobStatus
-from persona_memory.interfaces.http.auth import authenticate_first, require_admin
+from persona_memory.interfaces.http.auth import AuthenticateFirst, require_admin
 from persona_memory.interfaces.http.deps import MemoryDep
 from persona_memory.interfaces.http.errors import ContainErrors, install_error_handlers
 from persona_memory.interfaces.http.limits import BodyLimit, RefuseNul
@@ -62,7 +62,7 @@ def create_app(memory: Memory) -> FastAPI:
     )
     app.state.memory = memory
     install_error_handlers(app)
-    app.middleware("http")(authenticate_first)
+    app.add_middleware(AuthenticateFirst)
     # Each added one wraps the ones before: nothing reads a body before its size
     # is checked, and no exception gets past ContainErrors.
     app.add_middleware(RefuseNul)

@@ -8,16 +8,16 @@ cannot reach admin routes.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
 from persona_memory.core.caller import Caller
 from persona_memory.core.errors import Forbidden, PersonaMemoryError
-from persona_memory.interfaces.http.deps import MemoryDep
+from persona_memory.interfaces.http.asgi import ASGIApp, Receive, Scope, Send
 from persona_memory.interfaces.http.errors import error_response
 from persona_memory.memory import Memory
 
@@ -71,28 +71,54 @@ def check_side(principal: Principal, path: str) -> None:
         raise Forbidden("a user token can only reach /v1/me/...")
 
 
-async def authenticate_first(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
+class AuthenticateFirst:
     """Settle who is calling before the body is read, so that a bad credential is a
-    401 (and a wrong side a 403) whatever the body holds."""
-    if request.url.path.startswith("/v1"):
-        memory: Memory = request.app.state.memory
-        header = request.headers.get("authorization")
-        try:
-            principal = await run_in_threadpool(identify, memory, header)
-            check_side(principal, request.url.path)
-        except PersonaMemoryError as error:
-            return error_response(error)
-        request.state.principal = principal
-    return await call_next(request)
+    401 (and a wrong side a 403) whatever the body holds.
+
+    Pure ASGI: ``BaseHTTPMiddleware`` ran each request through a task group and
+    memory streams, and the thread pool is only needed when a token must be
+    looked up in the database (the admin key and open mode need no I/O)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1"):
+            memory: Memory = scope["app"].state.memory
+            header = Headers(scope=scope).get("authorization")
+            try:
+                principal = _without_lookup(memory, header)
+                if principal is None:
+                    principal = await run_in_threadpool(identify, memory, header)
+                check_side(principal, scope["path"])
+            except PersonaMemoryError as error:
+                await error_response(error)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
 
 
-def _principal(request: Request, memory: MemoryDep) -> Principal:
+def _without_lookup(memory: Memory, header: str | None) -> Principal | None:
+    """The caller when no token lookup is needed; None when one is."""
+    if header is None:
+        return identify(memory, header)  # anonymous, or a 401: no I/O either way
+    admin_key = memory.settings.admin_key
+    if admin_key is None:
+        return None
+    scheme, _, credential = header.partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(
+        credential.strip().encode(), admin_key.get_secret_value().encode()
+    ):
+        return Principal()
+    return None
+
+
+async def _principal(request: Request) -> Principal:
     principal = getattr(request.state, "principal", None)
     if isinstance(principal, Principal):
         return principal
-    return identify(memory, request.headers.get("authorization"))
+    memory: Memory = request.app.state.memory
+    return await run_in_threadpool(identify, memory, request.headers.get("authorization"))
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
