@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install browser serve test lint typecheck unit fuzz bench screenshots clean
+.PHONY: install browser serve test lint typecheck unit fuzz bench screenshots docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,8 @@ install: $(STAMP)
 browser:
 	sh scripts/ensure_chromium.sh
 
+# The demo data goes into a database of its own (docs/configuration.md), never
+# yours; `persona-memory reset-demo` deletes it.
 serve: $(STAMP)
 	$(BIN)/persona-memory serve --demo
 
@@ -49,5 +51,14 @@ bench: $(STAMP)
 screenshots: $(STAMP) browser
 	$(BIN)/python scripts/screenshots.py
 
+# The SDK reference, generated from docstrings: open $(SDK_DOCS)/index.html.
+# `Memory` and everything `persona_memory` exports, plus a page per service
+# (memory.memories, memory.profiles, ...). Any warning fails the build.
+SDK_DOCS ?= build/sdk
+docs: $(STAMP)
+	$(BIN)/python -W error -m pdoc -o $(SDK_DOCS) persona_memory persona_memory.tools \
+		persona_memory.core '!persona_memory\.core\.(?!.*_service$$)'
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(SDK_DOCS)
+	@echo "left alone: your data, $${XDG_DATA_HOME:-$$HOME/.local/share}/persona-memory/memory.db (or PERSONA_MEMORY_DATABASE_URL), and the demo's, $${XDG_DATA_HOME:-$$HOME/.local/share}/persona-memory/demo/demo.db (persona-memory reset-demo deletes it)"

@@ -463,7 +463,11 @@ def evaluate(
     result = run.recall[name]
     for question in sample.conversation.questions:
         hits = memory.search(
-            question.text, persona_id=PERSONA, user_id=sample.conversation.sample_id, limit=TOP_K
+            question.text,
+            persona_id=PERSONA,
+            user_id=sample.conversation.sample_id,
+            limit=TOP_K,
+            min_score=0,  # recall of the ranking: keep every candidate
         ).results[:TOP_K]
         ranked = [dia for hit in hits for dia in hit_dia_ids(hit, facts, entries)]
         recall = evidence_recall(ranked, question.evidence)

@@ -358,7 +358,9 @@ def evaluate(
                     continue
                 limit = DEPTH if step == "baseline" else SHORT
                 started = time.perf_counter()
-                found = memory.search(question.text, persona_id=PERSONA, user_id=user, limit=limit)
+                found = memory.search(
+                    question.text, persona_id=PERSONA, user_id=user, limit=limit, min_score=0
+                )
                 elapsed = (time.perf_counter() - started) * 1000
                 if step == "baseline":
                     result.search_ms.append(elapsed)

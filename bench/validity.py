@@ -191,7 +191,12 @@ def ranked(
     memory: Memory, conversation: Conversation, question: str, filters: dict[str, bool]
 ) -> list[str]:
     found = memory.search(
-        question, persona_id=PERSONA, user_id=conversation.sample_id, limit=TOP_K, filters=filters
+        question,
+        persona_id=PERSONA,
+        user_id=conversation.sample_id,
+        limit=TOP_K,
+        filters=filters,
+        min_score=0,  # recall of the ranking: keep every candidate
     )
     return [hit.text for hit in found.results]
 

@@ -34,13 +34,22 @@ def _command(command: Any, path: str) -> list[str]:
         lines += ["| option | help |", "|---|---|"]
         for option in options:
             names = ", ".join(f"`{name}`" for name in option.opts + option.secondary_opts)
-            default = "" if option.default in (None, False) else f" (default: `{option.default}`)"
-            lines.append(f"| {names} | {(option.help or '').strip()}{default} |")
+            lines.append(f"| {names} | {(option.help or '').strip()}{_env_and_default(option)} |")
         lines.append("")
     subcommands = getattr(command, "commands", {})
     for name in sorted(subcommands):
         lines += _command(subcommands[name], f"{path} {name}")
     return lines
+
+
+def _env_and_default(option: Any) -> str:
+    """What --help shows after an option's help: its variable, its default."""
+    env = f" (env: `{option.envvar}`)" if option.envvar and option.show_envvar else ""
+    if isinstance(option.show_default, str):  # a default computed when read, described
+        return f"{env} (default: `{option.show_default}`)"
+    if option.default in (None, False):
+        return env
+    return f"{env} (default: `{option.default}`)"
 
 
 if __name__ == "__main__":

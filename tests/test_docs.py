@@ -59,3 +59,25 @@ def test_the_decay_plot_is_drawn_by_its_script(tmp_path: Path) -> None:
     assert "](images/decay.png)" in (ROOT / "docs" / "learning.md").read_text()
     committed = (ROOT / "docs" / "images" / "decay.png").read_bytes()
     assert committed[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# Seed mentions left in files others are rewriting now (docs/configuration.md,
+# docs/retrieval.md). Delete a pair once its mention is gone: the test below
+# fails while a listed one is, so this only shrinks.
+SEED_MENTIONS_LEFT: set[tuple[str, str]] = set()
+
+
+def test_docs_name_features_not_seed_documents() -> None:
+    """A "seed 002" names an internal requirements document, which means nothing
+    to a reader: the docs name the feature instead. docs/cli.md is left out: it
+    is generated from the CLI's help (test_cli_reference_is_current)."""
+    seed = re.compile(r"\bseeds? ?0\d\d\b", re.IGNORECASE)
+    paths = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
+    found = {
+        (path.relative_to(ROOT).as_posix(), match.group().lower())
+        for path in paths
+        if path.name != "cli.md"
+        for match in seed.finditer(path.read_text())
+    }
+    assert sorted(found - SEED_MENTIONS_LEFT) == []
+    assert sorted(SEED_MENTIONS_LEFT - found) == [], "gone now: delete from SEED_MENTIONS_LEFT"

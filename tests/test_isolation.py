@@ -55,7 +55,7 @@ class SdkClient:
         return [m.model_dump() for m in found]
 
     def search(self, query: str, persona: str | None, user: str | None) -> list[dict[str, Any]]:
-        found = self.memory.search(query, persona_id=persona, user_id=user, limit=200)
+        found = self.memory.search(query, persona_id=persona, user_id=user, limit=200, min_score=0)
         return [h.model_dump() for h in found.results]
 
     def erase(self, user: str) -> None:
@@ -129,7 +129,9 @@ class HttpClient:
         return list(response.json()["memories"])
 
     def search(self, query: str, persona: str | None, user: str | None) -> list[dict[str, Any]]:
+        # min_score 0: every candidate a reader may see, however unrelated to the query.
         body = {"query": query, "persona_id": persona, "user_id": user, "limit": 200}
+        body["min_score"] = 0
         response = self.http.post("/v1/memories/search", json=body)
         assert response.status_code == 200, response.text
         return list(response.json()["results"])

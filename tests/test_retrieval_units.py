@@ -1,4 +1,4 @@
-"""Pure pieces of retrieval: query terms and rank fusion (dense top-k is
+"""Pure pieces of retrieval: query terms, rank fusion and relevance (dense top-k is
 ScopeVectors.top_k, tested in tests/storage/test_vector_cache.py)."""
 
 from __future__ import annotations
@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from persona_memory.retrieval.background import above_background
 from persona_memory.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from persona_memory.retrieval.relevance import relevance, term_coverage
 from persona_memory.retrieval.terms import query_terms
 
 
@@ -40,3 +42,24 @@ def test_rrf_scores_are_sums_of_reciprocal_ranks(rankings: list[list[str]]) -> N
         assert score == pytest.approx(expected)
     scores = [score for _, score in reciprocal_rank_fusion(rankings)]
     assert scores == sorted(scores, reverse=True)
+
+
+# --- relevance ------------------------------------------------------------------------------
+
+
+def test_term_coverage_finds_word_forms_and_ignores_common_words() -> None:
+    assert term_coverage(["allergic"], "Alice has allergies.") == 1.0
+    assert term_coverage(["peanut", "thursday"], "She eats peanuts on Thursdays") == 1.0
+    assert term_coverage(["car"], "She lost her card") == 0.0  # short words match whole
+    assert term_coverage(["food", "like"], "I like rainy days") == 0.0  # "like" says little
+    assert term_coverage(["like"], "I like rainy days") == 1.0  # unless it is all there is
+    assert term_coverage([], "anything") == 0.0
+
+
+def test_relevance_is_the_better_of_its_two_readings_within_0_and_1() -> None:
+    assert relevance(None, 0.5) == 0.5
+    assert relevance(0.8, 0.5) == 0.8
+    assert relevance(-0.3, 0.0) == 0.0
+    assert above_background(0.762, 0.777) == 0.0  # below what unrelated statements reach
+    assert above_background(0.888, 0.777) == pytest.approx(0.5, abs=0.01)
+    assert above_background(1.0, 0.777) == 1.0

@@ -1,6 +1,14 @@
-"""persona-memory: the self-hosted memory layer for LLM agents that play personas."""
+"""persona-memory: the self-hosted memory layer for LLM agents that play personas.
 
-from persona_memory.__about__ import __version__
+Start with ``Memory``: it opens a database and holds a service for each part
+(``memory.memories``, ``memory.profiles``, ``memory.blocks``, ...), each
+linked from its attribute to its methods. ``memory.for_relationship(persona_id,
+user_id)`` gives a ``RelationshipHandle``: the calls of one persona with one
+user, with no ids to pass. The models below are what the calls take and
+return; every error raised on purpose is a ``PersonaMemoryError``.
+"""
+
+from persona_memory import __about__
 from persona_memory.config import Settings
 from persona_memory.core.blocks import Block, BlockNotFound, BlockOwner, BlockReadOnly, LabelTaken
 from persona_memory.core.caller import Caller
@@ -51,6 +59,9 @@ from persona_memory.core.users import User, UserCreate, UserExport, UserNotFound
 from persona_memory.handles import RelationshipHandle
 from persona_memory.memory import Memory
 from persona_memory.tools import ToolContext
+
+__version__ = __about__.__version__
+"""The version of persona-memory installed."""
 
 __all__ = [
     "AlreadyExists",

@@ -18,11 +18,22 @@ from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT
 from persona_memory.retrieval.names import NAME_BOOST
 from persona_memory.storage.index import CONTEXT_WEIGHT
 
+# How help and docs show the two databases' paths: in shell syntax, so that the
+# Makefile's `clean` (and anyone) can expand them.
+DEFAULT_DATABASE_SHOWN = "${XDG_DATA_HOME:-~/.local/share}/persona-memory/memory.db"
+DEMO_DATABASE_SHOWN = "${XDG_DATA_HOME:-~/.local/share}/persona-memory/demo/demo.db"
+
 
 def default_database_path() -> Path:
     """``$XDG_DATA_HOME/persona-memory/memory.db`` (``~/.local/share/...`` by default)."""
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "persona-memory" / "memory.db"
+
+
+def demo_database_path() -> Path:
+    """The demo's own database (``serve --demo``), in a folder of its own beside the
+    default database, so that the demo's transcripts stay apart from yours too."""
+    return default_database_path().parent / "demo" / "demo.db"
 
 
 def transcripts_root(settings: Settings, store_url: str) -> Path:
@@ -36,6 +47,9 @@ def transcripts_root(settings: Settings, store_url: str) -> Path:
 
 
 class Settings(BaseSettings):
+    """Every setting, read from its ``PERSONA_MEMORY_*`` environment variable unless
+    given; docs/configuration.md lists them."""
+
     model_config = SettingsConfigDict(env_prefix="PERSONA_MEMORY_", extra="ignore")
 
     database_url: str = Field(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from persona_memory.core.blocks import Block
 from persona_memory.core.memories import (
+    DEFAULT_MIN_SCORE,
     MemoryCreate,
     MemoryNotFound,
     MemoryRecord,
@@ -33,14 +34,15 @@ if TYPE_CHECKING:
 class RelationshipHandle:
     """One persona's view of one user, as a value: the ``Memory`` and two ids.
 
-    Seed 001 switched persona with ``set_persona()``, which flushed dirty
-    profiles and cleared per-persona caches first, because its writes sat in
-    memory until flushed. Here there is nothing to flush: every write is one
-    committed transaction in the store before the call returns, and nothing
-    is cached per persona. So a handle holds no state, switching is making
-    another one (two id checks, no I/O), and any number of handles for any
-    personas can be used side by side. Creating a handle creates nothing in
-    the store: the relationship opens on its first write, as with id-ful calls.
+    Older bots with flat profile folders switch persona with ``set_persona()``,
+    which flushes dirty profiles and clears per-persona caches first, because
+    their writes sit in memory until flushed. Here there is nothing to flush:
+    every write is one committed transaction in the store before the call
+    returns, and nothing is cached per persona. So a handle holds no state,
+    switching is making another one (two id checks, no I/O), and any number of
+    handles for any personas can be used side by side. Creating a handle
+    creates nothing in the store: the relationship opens on its first write,
+    as with id-ful calls.
     """
 
     memory: Memory
@@ -61,8 +63,11 @@ class RelationshipHandle:
         limit: int = 10,
         filters: SearchFilters | dict[str, Any] | None = None,
         mode: SearchMode = "hybrid",
+        min_score: float = DEFAULT_MIN_SCORE,
+        explain: bool = False,
     ) -> SearchResults:
-        """What the persona may see for the user: this relationship, the persona, global."""
+        """What the persona may see for the user: this relationship, the persona, global
+        (``min_score`` and ``explain`` as in ``Memory.search``)."""
         return self.memory.search(
             query,
             persona_id=self.persona_id,
@@ -70,6 +75,8 @@ class RelationshipHandle:
             limit=limit,
             filters=filters,
             mode=mode,
+            min_score=min_score,
+            explain=explain,
         )
 
     def memories(
@@ -99,6 +106,7 @@ class RelationshipHandle:
     # --- profile --------------------------------------------------------------
 
     def profile(self) -> Profile:
+        """The profile the persona keeps about the user."""
         return self.memory.profiles.get(self.persona_id, self.user_id)
 
     def update_profile(
@@ -122,30 +130,37 @@ class RelationshipHandle:
     def clear_profile(
         self, category: str | None = None, expected_version: int | None = None
     ) -> Profile:
+        """Empty one category, or every category when none is named."""
         return self.memory.profiles.clear(self.persona_id, self.user_id, category, expected_version)
 
     # --- blocks ---------------------------------------------------------------
 
     def blocks(self) -> list[Block]:
+        """The relationship's blocks: the persona's, its own, then shared ones."""
         return self.memory.blocks.attached(self.persona_id, self.user_id)
 
     def block(self, label: str) -> Block:
+        """The relationship's block labelled ``label``."""
         return self.memory.blocks.get(self.persona_id, self.user_id, label)
 
     def append_block(self, label: str, content: str) -> Block:
+        """Add ``content`` on a new line at the end of a block."""
         return self.memory.blocks.append(self.persona_id, self.user_id, label, content)
 
     def replace_block(self, label: str, old: str, new: str) -> Block:
+        """Replace every occurrence of ``old`` in a block with ``new``."""
         return self.memory.blocks.replace(self.persona_id, self.user_id, label, old, new)
 
     # --- relationship, sessions, prompt ---------------------------------------
 
     def relationship(self) -> Relationship:
+        """What the user is to the persona."""
         return self.memory.relationships.get(self.persona_id, self.user_id)
 
     def start_session(
         self, session_id: str | None = None, metadata: dict[str, Any] | None = None
     ) -> Session:
+        """Start a live conversation of the persona with the user."""
         data = SessionCreate(
             persona_id=self.persona_id,
             user_id=self.user_id,

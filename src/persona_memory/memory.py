@@ -33,6 +33,7 @@ from persona_memory.core.learning import Extractor
 from persona_memory.core.learning_service import LearningService
 from persona_memory.core.mem0_import_service import Mem0ImportService
 from persona_memory.core.memories import (
+    DEFAULT_MIN_SCORE,
     MemoryCreate,
     MemoryRecord,
     SearchFilters,
@@ -46,7 +47,7 @@ from persona_memory.core.persona_file_service import PersonaFileService
 from persona_memory.core.persona_learning import PersonaMemoryClassifier
 from persona_memory.core.persona_learning_service import PersonaLearningService
 from persona_memory.core.persona_service import PersonaService
-from persona_memory.core.ports import Embedder, Store, Tokenizer
+from persona_memory.core.ports import LLM, Embedder, Store, Tokenizer
 from persona_memory.core.privacy import PiiDetector, PrivacyMode
 from persona_memory.core.privacy_service import PrivacyFirewall, PrivacyService
 from persona_memory.core.procedure_service import ProcedureService
@@ -78,7 +79,7 @@ from persona_memory.retrieval import HybridSearcher, RankingSignals
 from persona_memory.storage import open_store
 from persona_memory.storage.sql.transfer import export_kinds
 from persona_memory.storage.transcripts import FolderTranscriptStore
-from persona_memory.tools import ToolContext, default_registry
+from persona_memory.tools import ToolContext, ToolRegistry, default_registry
 from persona_memory.tools import builtin as _builtin_tools  # noqa: F401 - registers them
 
 logger = logging.getLogger("persona_memory")
@@ -95,8 +96,102 @@ def _tokenizer(name: str) -> Tokenizer:
 
 
 class Memory:
-    """Open a memory database: a SQLite path, ``":memory:"`` (a temporary file
-    removed on close), or a database URL (``postgresql+psycopg://...``)."""
+    """The SDK: a memory database, opened, with every service on it.
+
+    ``database`` is a SQLite path, ``":memory:"`` (a temporary file removed on
+    close), or a database URL (``postgresql+psycopg://...``); without one, the
+    ``PERSONA_MEMORY_DATABASE_URL`` setting. Use it in a ``with`` block, or call
+    ``close`` when done.
+
+    The most common calls are methods here (``add``, ``search``,
+    ``build_prompt``, ``invoke_tool``); ``for_relationship`` gives the calls of
+    one (persona, user) with no ids to pass. Everything else is on a service
+    attribute, listed below with a link to its methods: ``memory.memories``
+    (get, all, update, delete, history), ``memory.profiles``,
+    ``memory.blocks``, ``memory.sessions``, and so on.
+
+        with Memory("memory.db") as memory:
+            memory.personas.create(PersonaCreate(id="brad", name="Brad"))
+            memory.add("Alice is allergic to peanuts", persona_id="brad", user_id="alice")
+            hits = memory.search("food allergies", persona_id="brad", user_id="alice")
+            history = memory.memories.history(hits.results[0].id)
+    """
+
+    # --- services: what an application calls ----------------------------------
+
+    personas: PersonaService
+    """Personas (the AI characters): create, get, list, update, delete."""
+    users: UserService
+    """Users: create, get, find, export everything about one, erase one."""
+    relationships: RelationshipService
+    """What each user is to each persona: its type, custom prompt and memory settings."""
+    memories: MemoryService
+    """Memories one at a time: add, get, list, update, delete, and each one's history."""
+    blocks: BlockService
+    """Labelled blocks of text a relationship keeps in its prompt: read, set,
+    append, replace, attach and detach."""
+    user_personas: UserPersonaService
+    """User personas (archetypes of users), their shared blocks and their members."""
+    profiles: ProfileService
+    """The structured profile a persona keeps about a user (a tutor's STUDENT
+    MEMORY, say): read, merge, replace, clear, and its history."""
+    tokens: TokenService
+    """Users' own API tokens: issue, list, revoke."""
+    sessions: SessionService
+    """Live conversations: start one, add its entries, end it (ending it learns from it)."""
+    episodes: EpisodeService
+    """Ended sessions, summarised: search them, list them, open one again."""
+    procedures: ProcedureService
+    """How a persona behaves: templates by key, for the persona or one relationship."""
+    learning: LearningService
+    """Facts learned from ended sessions and from raw messages; the jobs a worker runs."""
+    persona_learning: PersonaLearningService
+    """What a session teaches the persona about itself, anonymised."""
+    persona_memories: PersonaFileService
+    """The persona's own memories: synced from the files a person edits, listed,
+    searched, added, exported."""
+    prompts: PromptService
+    """System prompts within a token budget (``build_prompt`` is the shortcut)."""
+    tools: ToolRegistry
+    """The agent tools: their schemas for OpenAI or Anthropic, and running one
+    (``invoke_tool`` is the shortcut)."""
+    privacy: PrivacyService
+    """The PII firewall's counts, and a scan (and fix) of what shared scopes hold."""
+    transfer: TransferService
+    """Export and import of everything, as versioned JSON Lines."""
+    mem0: Mem0ImportService
+    """Import of memories exported from mem0."""
+    profile_migrations: ProfileMigrationService
+    """Moves flat ``user_*.json`` profile folders from older bots into relationships."""
+    continuation: ContinuationService
+    """Whether the persona follows its reply with a question or a share of its own."""
+
+    # --- components: what the services are built from -------------------------
+
+    settings: Settings
+    """The settings it was opened with (``PERSONA_MEMORY_*`` variables unless given)."""
+    store: Store
+    """The database (SQLite or PostgreSQL) every service reads and writes."""
+    embedder: Embedder
+    """Turns text into the vectors that search compares."""
+    transcripts: FolderTranscriptStore
+    """The folder where ended sessions' transcripts are kept, word for word."""
+    firewall: PrivacyFirewall
+    """Finds personal data in text bound for a shared scope, and redacts or refuses it."""
+    decay: Decay
+    """How a memory's weight fades with age unless it is mentioned or retrieved again."""
+    searcher: HybridSearcher
+    """Full-text and vector search, fused (``search`` is the way in)."""
+    llm: LLM | None
+    """The configured chat model, or None: then everything runs on offline heuristics."""
+    summarizer: Summarizer
+    """Summarises ended sessions (with the chat model when there is one)."""
+    extractor: Extractor
+    """Finds the facts a user stated in a conversation (with the chat model when there is one)."""
+    persona_classifier: PersonaMemoryClassifier
+    """Picks what a session teaches the persona about itself."""
+    tokenizer: Tokenizer
+    """Counts the tokens of a prompt for its budget."""
 
     def __init__(
         self,
@@ -152,8 +247,8 @@ class Memory:
             ),
         )
         self.llm = llm_from_settings(self.settings)
-        self.summarizer: Summarizer = ExtractiveSummarizer()
-        self.extractor: Extractor = HeuristicExtractor()
+        self.summarizer = ExtractiveSummarizer()
+        self.extractor = HeuristicExtractor()
         if self.llm is not None:
             self.summarizer = LLMSummarizer(self.llm, fallback=self.summarizer)
             self.extractor = LLMExtractor(self.llm, fallback=self.extractor)
@@ -161,7 +256,7 @@ class Memory:
             self.store, self.embedder, self.searcher, self.firewall, self.settings.max_text_chars
         )
         # The firewall's detector loads on first use; the classifier asks for it then.
-        self.persona_classifier: PersonaMemoryClassifier = HeuristicPersonaClassifier(
+        self.persona_classifier = HeuristicPersonaClassifier(
             lambda: self.firewall.detector,
             min_importance=self.settings.persona_learning_min_importance,
         )
@@ -227,8 +322,12 @@ class Memory:
         limit: int = 10,
         filters: SearchFilters | dict[str, Any] | None = None,
         mode: SearchMode = "hybrid",
+        min_score: float = DEFAULT_MIN_SCORE,
+        explain: bool = False,
     ) -> SearchResults:
-        """Best-first memories visible to (persona, user) that match ``query``."""
+        """Best-first memories visible to (persona, user) that match ``query``: at most
+        ``limit``, none with a relevance below ``min_score`` (0 keeps every candidate);
+        ``explain`` adds each ranker's rank and score to every hit."""
         request = SearchRequest(
             query=query,
             persona_id=persona_id,
@@ -236,10 +335,13 @@ class Memory:
             limit=limit,
             filters=SearchFilters.model_validate(filters or {}),
             mode=mode,
+            min_score=min_score,
+            explain=explain,
         )
         return self.run_search(request)
 
     def run_search(self, request: SearchRequest, *, caller: Caller = ADMIN) -> SearchResults:
+        """``search`` with a whole ``SearchRequest``, as ``caller`` may see it."""
         if request.user_id is not None:
             caller.check_user(request.user_id)
         scoped = memory_query(request.persona_id, request.user_id, request.filters)
@@ -248,7 +350,14 @@ class Memory:
             raise Forbidden(
                 "include_unreferenceable is for the admin key", field="include_unreferenceable"
             )
-        hits = self.searcher.search(request.query, scoped, limit=request.limit, mode=request.mode)
+        hits = self.searcher.search(
+            request.query,
+            scoped,
+            limit=request.limit,
+            mode=request.mode,
+            min_relevance=request.min_score,
+            explain=request.explain,
+        )
         self.memories.reinforce_retrieved(hits)
         return SearchResults(results=hits)
 
@@ -281,6 +390,7 @@ class Memory:
         return self.tools.invoke(self, name, arguments, context or ToolContext())
 
     def close(self) -> None:
+        """Close the database and the model's connections (a ``with`` block does it)."""
         if self.llm is not None:
             self.llm.close()
         self.searcher.close()

@@ -90,6 +90,19 @@ def test_memory_crud_history_and_search(http: httpx.Client, personas: None) -> N
     for key in ("id", "text", "score", "scope", "persona_id", "user_id", "category", "metadata"):
         assert key in results[0]
     assert results[0]["metadata"] == body["metadata"]
+    # Every content word of the query is in the memory: relevance 1, and why.
+    explained = http.post(
+        "/v1/memories/search",
+        json={"query": "peanut allergy", "persona_id": "brad", "user_id": "alice", "explain": True},
+    ).json()["results"]
+    assert explained[0]["relevance"] == 1.0
+    why = explained[0]["explanation"]
+    assert why["term_coverage"] == 1.0 and why["text"]["rank"] == 1
+    assert why["vector"]["rank"] >= 1 and -1.0 <= why["vector"]["score"] <= 1.0
+    assert "explanation" not in results[0] or results[0]["explanation"] is None
+    for floor in (-0.1, 1.5, "high"):
+        bad = http.post("/v1/memories/search", json={"query": "x", "min_score": floor})
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "min_score"
 
     listed = http.get(
         "/v1/memories", params={"persona_id": "brad", "user_id": "alice", "scope": "relationship"}

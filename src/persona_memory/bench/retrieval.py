@@ -172,6 +172,7 @@ def score(memory: Memory, conversations: list[Conversation], mode: SearchMode) -
                 user_id=conversation.sample_id,
                 limit=DEPTH,
                 mode=mode,
+                min_score=0,  # recall of the ranking: keep every candidate
             ).results
             ms = (time.perf_counter() - started) * 1000
             ranked = [str(hit.metadata["dia_id"]) for hit in hits]

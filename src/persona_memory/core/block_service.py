@@ -32,6 +32,9 @@ Edit = Callable[[Block, str, datetime], Block]
 
 
 class BlockService:
+    """Blocks; reached as ``memory.blocks``: labelled texts a relationship keeps
+    in its prompt, each with a size limit, some shared by many relationships."""
+
     def __init__(self, store: Store, firewall: PrivacyFirewall) -> None:
         self._store = store
         self._firewall = firewall
@@ -45,18 +48,21 @@ class BlockService:
             return attached_blocks(tx, persona_id, user_id)
 
     def get(self, persona_id: str, user_id: str, label: str, *, caller: Caller = ADMIN) -> Block:
+        """The relationship's block labelled ``label``."""
         caller.check_relationship(persona_id, user_id)
         with self._store.read() as tx:
             require_relationship(tx, persona_id, user_id)
             return _labelled(attached_blocks(tx, persona_id, user_id), persona_id, user_id, label)
 
     def get_by_id(self, block_id: str) -> Block:
+        """The block with that id."""
         with self._store.read() as tx:
             return _block_by_id(tx, block_id)
 
     def set_value(
         self, persona_id: str, user_id: str, label: str, value: str, *, caller: Caller = ADMIN
     ) -> Block:
+        """Replace the block's whole value."""
         return self._edit(
             persona_id, user_id, label, with_value, caller, content=value, field="value"
         )
@@ -64,6 +70,7 @@ class BlockService:
     def append(
         self, persona_id: str, user_id: str, label: str, content: str, *, caller: Caller = ADMIN
     ) -> Block:
+        """Add ``content`` on a new line at the end of the block."""
         return self._edit(persona_id, user_id, label, appended, caller, content=content)
 
     def replace(
@@ -76,6 +83,7 @@ class BlockService:
         *,
         caller: Caller = ADMIN,
     ) -> Block:
+        """Replace every occurrence of ``old`` in the block with ``new``."""
         return self._edit(
             persona_id,
             user_id,
@@ -105,6 +113,7 @@ class BlockService:
         return block
 
     def detach(self, block_id: str, persona_id: str, user_id: str) -> None:
+        """Take the block out of the relationship; the block itself stays."""
         with self._store.transaction() as tx:
             _block_by_id(tx, block_id)
             if not tx.detach_block(block_id, persona_id, user_id):

@@ -55,6 +55,8 @@ HUMAN_DESCRIPTION = (
 
 
 class BlockOwner(StrEnum):
+    """Whose a block is: a persona's, one relationship's, or a user persona's (shared)."""
+
     PERSONA = "persona"
     RELATIONSHIP = "relationship"
     USER_PERSONA = "user_persona"
@@ -64,6 +66,9 @@ PERSONA_BLOCK_PREFIX = "persona:"
 
 
 class Block(Model):
+    """A labelled text a relationship keeps in its prompt (Letta-style core
+    memory), at most ``limit`` characters long."""
+
     id: str
     label: str
     value: str
@@ -95,6 +100,8 @@ class BlockReplace(Model):
 
 
 class BlockReadOnly(ConflictError):
+    """Writing to a read-only block, such as ``persona`` (409)."""
+
     code = "block_read_only"
 
     def __init__(self, label: str) -> None:
@@ -102,6 +109,8 @@ class BlockReadOnly(ConflictError):
 
 
 class BlockNotFound(NotFoundError):
+    """No block with that label or id is there (404)."""
+
     code = "block_not_found"
 
     def __init__(self, what: str) -> None:
@@ -109,6 +118,8 @@ class BlockNotFound(NotFoundError):
 
 
 class LabelTaken(ConflictError):
+    """Attaching a block whose label another block of the relationship has (409)."""
+
     code = "label_taken"
 
     def __init__(self, label: str) -> None:

@@ -22,6 +22,10 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Caller:
+    """Who is calling: the admin, a user (with a user token), or an agent playing
+    one persona for one user. The ``caller`` a service method takes limits it
+    to what that caller may reach; the SDK's default is the admin."""
+
     role: Role
     user_id: str | None = None
     persona_id: str | None = None
@@ -29,16 +33,20 @@ class Caller:
 
     @classmethod
     def admin(cls) -> Caller:
+        """The admin: may act on everything."""
         return cls(Role.ADMIN)
 
     @classmethod
     def user(cls, user_id: str) -> Caller:
+        """A user acting on their own data (with a user token)."""
         return cls(Role.USER, user_id=user_id)
 
     @classmethod
     def agent(
         cls, persona_id: str | None, user_id: str | None, session_id: str | None = None
     ) -> Caller:
+        """An agent playing ``persona_id`` for ``user_id``: it acts on that
+        relationship only."""
         return cls(Role.AGENT, user_id=user_id, persona_id=persona_id, session_id=session_id)
 
     def check_user(self, user_id: str) -> str:
@@ -71,6 +79,7 @@ class Caller:
         return self.persona_id, self.user_id
 
     def own_user(self) -> str:
+        """The user an agent's tool acts on; an error when the context names none."""
         if self.user_id is None:
             raise InvalidInput(
                 "this tool acts on the caller's user: give context.user_id", field="context"

@@ -1,4 +1,4 @@
-"""The continuation coordinator (seed 003): one decision per stage of a reply,
+"""The continuation coordinator: one decision per stage of a reply,
 with the conversation's state read, locked and written in one transaction.
 
 The search for a memory to share runs first, in its own snapshot (the embedder
@@ -35,6 +35,9 @@ from persona_memory.core.scope import Scope, ScopeKind
 
 
 class ContinuationService:
+    """Whether a persona follows its reply with a question or something of its
+    own to share; reached as ``memory.continuation``."""
+
     def __init__(self, store: Store, searcher: Searcher, *, seed: int = DEFAULT_SEED) -> None:
         self._store = store
         self._searcher = searcher

@@ -13,6 +13,9 @@ from persona_memory.core.sessions import Session, SessionCreate, new_session
 
 
 class EpisodeService:
+    """Episodes, what ended sessions leave: summaries to search and sessions to
+    open again; reached as ``memory.episodes``."""
+
     def __init__(self, store: Store, searcher: Searcher) -> None:
         self._store = store
         self._searcher = searcher
@@ -50,6 +53,7 @@ class EpisodeService:
         return sorted(found, key=lambda e: e.ended_at, reverse=True)[:limit]
 
     def get(self, session_id: str, *, caller: Caller = ADMIN) -> Episode:
+        """The episode the session left when it ended."""
         with self._store.read() as tx:
             found = tx.get_episodes([session_id])
         if not found:

@@ -21,6 +21,7 @@ class PersonaMemoryError(Exception):
         self.field = field
 
     def to_dict(self) -> dict[str, object]:
+        """The error as the API returns it: ``code``, ``message``, and ``field`` if any."""
         body: dict[str, object] = {"code": self.code, "message": self.message}
         if self.field is not None:
             body["field"] = self.field
@@ -28,6 +29,9 @@ class PersonaMemoryError(Exception):
 
 
 class NotFoundError(PersonaMemoryError):
+    """What was named does not exist (404); each kind has its own, such as
+    ``PersonaNotFound``."""
+
     status_code = 404
     code = "not_found"
 
@@ -40,11 +44,15 @@ class Forbidden(PersonaMemoryError):
 
 
 class ConflictError(PersonaMemoryError):
+    """The request clashes with what is stored (409)."""
+
     status_code = 409
     code = "conflict"
 
 
 class AlreadyExists(ConflictError):
+    """Creating something with an id that is taken (409)."""
+
     code = "already_exists"
 
     def __init__(self, kind: str, ident: str) -> None:
@@ -59,6 +67,8 @@ class InvalidInput(PersonaMemoryError):
 
 
 class TextTooLong(PersonaMemoryError):
+    """A text is longer than its limit allows (413)."""
+
     status_code = 413
     code = "text_too_long"
 

@@ -1,4 +1,4 @@
-"""Learning from an ended session or a raw conversation (seed 004's post-call
+"""Learning from an ended session or a raw conversation (post-call
 processing): summarise, extract candidate facts, consolidate them into the
 relationship's memories.
 
@@ -104,6 +104,10 @@ class _Archive:
 
 
 class LearningService:
+    """Learning; reached as ``memory.learning``: the facts users state, from
+    ended sessions and raw messages, extracted, scored and consolidated, and
+    the jobs a worker runs."""
+
     def __init__(
         self,
         store: Store,
@@ -287,6 +291,7 @@ class LearningService:
         return finished(job, utcnow())
 
     def count_jobs(self, status: JobStatus) -> int:
+        """How many learning jobs are in ``status``."""
         with self._store.read() as tx:
             return tx.count_jobs(status)
 

@@ -35,6 +35,8 @@ class Mem0ImportReport(Model):
 
 
 class Mem0ImportService:
+    """Memories exported from mem0, imported; reached as ``memory.mem0``."""
+
     def __init__(self, store: Store, firewall: PrivacyFirewall, reindex: Callable[[], int]) -> None:
         self._store = store
         self._firewall = firewall

@@ -31,6 +31,9 @@ from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
 # A few neighbouring turns and a date: enough context for search to match a
 # follow-up, small enough that it never outweighs the memory itself.
 MAX_CONTEXT_CHARS = 4_000
+# A search's default min_score (relevance, 0-1): chosen by leave-one-conversation-out
+# on LoCoMo dev to drop the padding below it (docs/retrieval.md, "Scores").
+DEFAULT_MIN_SCORE = 0.14
 CONTEXT_DESCRIPTION = (
     "what the memory was said in (neighbouring turns, speaker, date): matched by "
     "full-text search at a lower weight than the text, never shown as the text"
@@ -100,6 +103,8 @@ class MemoryUpdate(Model):
 
 
 class MemoryRecord(Model):
+    """A stored memory: its text, scope, category, importance, validity and history links."""
+
     id: str
     text: str
     scope: ScopeKind
@@ -131,6 +136,8 @@ class MemoryRecord(Model):
 
 
 class HistoryEvent(StrEnum):
+    """What a change did to a memory (one per entry of its history)."""
+
     ADD = "ADD"
     UPDATE = "UPDATE"
     SUPERSEDE = "SUPERSEDE"
@@ -139,6 +146,8 @@ class HistoryEvent(StrEnum):
 
 
 class MemoryHistoryEntry(Model):
+    """One change of a memory: the event, and its value before and after."""
+
     id: int
     memory_id: str
     event: HistoryEvent
@@ -148,6 +157,8 @@ class MemoryHistoryEntry(Model):
 
 
 class MemoryNotFound(NotFoundError):
+    """No memory has this id (404)."""
+
     code = "memory_not_found"
 
     def __init__(self, memory_id: str) -> None:
@@ -160,6 +171,8 @@ SearchMode = Literal["hybrid", "text", "vector"]
 
 
 class SearchFilters(Model):
+    """What narrows a search or a listing beyond the reader's visible scopes."""
+
     scope: list[ScopeKind] | None = Field(
         default=None, description="restrict to these of the visible scopes"
     )
@@ -182,26 +195,85 @@ class SearchFilters(Model):
 
 
 class SearchRequest(Model):
+    """A search: the query, whose memories (persona, user), how many, and how strict."""
+
     query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     persona_id: str | None = Field(default=None, pattern=PERSONA_ID_PATTERN)
     user_id: str | None = Field(default=None, pattern=USER_ID_PATTERN)
     limit: StrictInt = Field(default=10, ge=1, le=200)
     filters: SearchFilters = Field(default_factory=SearchFilters)
     mode: SearchMode = "hybrid"
+    min_score: float = Field(
+        default=DEFAULT_MIN_SCORE,
+        ge=0,
+        le=1,
+        description="leave out hits whose relevance is below this (0: keep every "
+        "candidate up to limit); the default drops memories that only fill the list",
+    )
+    explain: StrictBool = Field(
+        default=False, description="add each hit's explanation: every ranker's rank and score"
+    )
+
+
+class RankerMatch(Model):
+    """Where one ranker put a memory."""
+
+    rank: int = Field(description="1-based rank in this ranker's candidates")
+    score: float = Field(
+        description="the ranker's own score: cosine similarity for dense; for full "
+        "text, bm25 (SQLite) or ts_rank (PostgreSQL), comparable only within one query"
+    )
+
+
+class SearchExplanation(Model):
+    """How a hit's score and relevance were made (``explain=true``)."""
+
+    text: RankerMatch | None = Field(description="full text (BM25), if it matched")
+    vector: RankerMatch | None = Field(description="dense, if among its candidates")
+    fused: float = Field(description="reciprocal rank fusion of the two ranks")
+    weight: float = Field(
+        description="what the ranking signals multiplied it by: decayed importance, "
+        "validity, a name the question asks about"
+    )
+    similarity: float | None = Field(description="cosine similarity to the query")
+    background: float | None = Field(
+        description="what unrelated statements reach for this query (the similarity "
+        "that counts as 0 relevance)"
+    )
+    term_coverage: float = Field(description="share of the query's content words in the text")
 
 
 class SearchHit(MemoryRecord):
-    score: float = Field(description="fused relevance, higher is better")
+    """A memory found by a search, with its score, relevance and ranks."""
+
+    score: float = Field(
+        description="fused score (rank fusion times the ranking signals): orders this "
+        "list, higher is better; not comparable across queries"
+    )
+    relevance: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="how well the memory matches the query, 0-1, comparable across "
+        "queries: the larger of how far its cosine similarity rises above unrelated "
+        "statements' and the share of the query's content words it holds",
+    )
     text_rank: int | None = Field(default=None, description="1-based BM25 rank, if matched")
     vector_rank: int | None = Field(default=None, description="1-based dense rank, if matched")
+    explanation: SearchExplanation | None = Field(
+        default=None, description="with explain=true: each ranker's rank and score"
+    )
 
     def record(self) -> MemoryRecord:
         """The memory without its ranking."""
-        values = self.model_dump(exclude={"score", "text_rank", "vector_rank"})
+        exclude = {"score", "relevance", "text_rank", "vector_rank", "explanation"}
+        values = self.model_dump(exclude=exclude)
         return MemoryRecord.model_validate(values, context=FROM_STORE)
 
 
 class SearchResults(Model):
+    """The hits of a search, best first."""
+
     results: list[SearchHit]
 
 

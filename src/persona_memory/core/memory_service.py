@@ -36,6 +36,9 @@ Progress = Callable[[int], None]
 
 
 class MemoryService:
+    """Memories one at a time; reached as ``memory.memories`` (``memory.add``
+    and ``memory.search`` are shortcuts)."""
+
     def __init__(
         self,
         store: Store,
@@ -51,6 +54,7 @@ class MemoryService:
     # --- writes ------------------------------------------------------------
 
     def add(self, data: MemoryCreate, *, caller: Caller = ADMIN) -> MemoryRecord:
+        """Remember one memory (``memory.add`` is the shortcut)."""
         return self.add_many([data], caller=caller)[0]
 
     def add_many(
@@ -78,6 +82,8 @@ class MemoryService:
     def update(
         self, memory_id: str, changes: MemoryUpdate, *, caller: Caller = ADMIN
     ) -> MemoryRecord:
+        """Change the fields ``changes`` sets (a new text is embedded again); the
+        memory's history keeps the old values."""
         embedding = None
         if changes.text is not None:
             check_text(changes.text, self._max_text_chars)
@@ -101,6 +107,7 @@ class MemoryService:
         return updated
 
     def delete(self, memory_id: str, *, caller: Caller = ADMIN) -> None:
+        """Delete the memory; its history keeps it, ending in a DELETE."""
         with self._store.transaction() as tx:
             tx.delete_memory(_own(tx, memory_id, caller, for_update=True))
 
@@ -133,12 +140,15 @@ class MemoryService:
                 progress(len(batch))
 
     def count_to_reindex(self) -> int:
+        """How many memories ``reindex`` would embed: those with no vector, or one
+        from another model."""
         with self._store.read() as tx:
             return tx.count_memories_to_embed(self._embedder.model_name)
 
     # --- reads -------------------------------------------------------------
 
     def get(self, memory_id: str, *, caller: Caller = ADMIN) -> MemoryRecord:
+        """The memory; ``MemoryNotFound`` if there is none."""
         with self._store.read() as tx:
             return _own(tx, memory_id, caller)
 
@@ -152,6 +162,9 @@ class MemoryService:
         offset: int = 0,
         caller: Caller = ADMIN,
     ) -> list[MemoryRecord]:
+        """The memories (persona, user) may see, newest first, one page of them:
+        their relationship's, the persona's own and global ones, as ``filters``
+        narrow them."""
         if user_id is not None:
             caller.check_user(user_id)
         query = memory_query(persona_id, user_id, filters or SearchFilters())
@@ -159,6 +172,8 @@ class MemoryService:
             return tx.list_memories(query, limit=limit, offset=offset)
 
     def history(self, memory_id: str) -> list[MemoryHistoryEntry]:
+        """Every change of the memory, oldest first (ADD, UPDATE, SUPERSEDE, DELETE,
+        REDACT), with the values before and after; kept after a delete."""
         with self._store.read() as tx:
             entries = tx.memory_history(memory_id)
         if not entries:

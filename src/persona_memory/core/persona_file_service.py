@@ -120,7 +120,7 @@ class _Loaded:
 
 
 def persona_directory(directory: Path, persona_id: str | None = None) -> list[PersonaFiles]:
-    """Seed 003's layout: ``memories/{id}/persona_memories.json`` and ``passports/{id}.json``."""
+    """The layout: ``memories/{id}/persona_memories.json`` and ``passports/{id}.json``."""
     if not directory.is_dir():
         raise InvalidInput(f"{directory} is not a directory", field="directory")
     memory_files = {p.parent.name: p for p in directory.glob(f"memories/*/{FILE_NAME}")}
@@ -138,6 +138,10 @@ def persona_directory(directory: Path, persona_id: str | None = None) -> list[Pe
 
 
 class PersonaFileService:
+    """The persona's own memories; reached as ``memory.persona_memories``:
+    synced from ``persona_memories.json`` files a person edits, or added at
+    run time."""
+
     def __init__(
         self,
         store: Store,
@@ -238,6 +242,8 @@ class PersonaFileService:
     # --- reads ----------------------------------------------------------------
 
     def status(self, persona_id: str) -> SyncStatus | None:
+        """The persona's last sync of its memory file; None before the first.
+        Also callable as ``get_sync_status``."""
         with self._store.read() as tx:
             require_persona(tx, persona_id)
             return tx.get_sync_status(persona_id)
@@ -298,10 +304,13 @@ class PersonaFileService:
         return rows
 
     def passport(self, persona_id: str) -> Passport:
+        """The persona's definition, as its ``passports/{id}.json`` file holds it."""
         with self._store.read() as tx:
             return Passport.of(require_persona(tx, persona_id))
 
     def stats(self, persona_id: str) -> PersonaMemoryStats:
+        """The persona's own memories counted by category, source, importance and
+        day, with its last sync."""
         with self._store.read() as tx:
             require_persona(tx, persona_id)
             own = self._own(tx, persona_id)

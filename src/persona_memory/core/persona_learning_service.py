@@ -1,5 +1,5 @@
-"""Learning the persona's own memories from an ended session (seed 003's
-privacy-safe learning), after the user's facts have been learned.
+"""Learning the persona's own memories from an ended session (privacy-safe
+learning), after the user's facts have been learned.
 
 The classifier (a model call, maybe) runs outside any transaction, on one
 snapshot of the session; each memory kept is then written by
@@ -36,6 +36,9 @@ SESSION_ID = "session_id"  # the metadata key naming the session a memory was le
 
 
 class PersonaLearningService:
+    """What ended sessions teach a persona about itself, anonymised and kept as
+    its own memories; reached as ``memory.persona_learning``."""
+
     def __init__(
         self,
         store: Store,

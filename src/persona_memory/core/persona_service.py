@@ -17,11 +17,14 @@ from persona_memory.core.transcripts import TranscriptStore
 
 
 class PersonaService:
+    """Personas, the AI characters; reached as ``memory.personas``."""
+
     def __init__(self, store: Store, transcripts: TranscriptStore | None = None) -> None:
         self._store = store
         self._transcripts = transcripts
 
     def create(self, data: PersonaCreate) -> Persona:
+        """Create a persona; ``AlreadyExists`` if its id is taken."""
         now = utcnow()
         persona = Persona(**data.model_dump(), created_at=now, updated_at=now)
         with self._store.transaction() as tx:
@@ -30,14 +33,17 @@ class PersonaService:
         return persona
 
     def get(self, persona_id: str) -> Persona:
+        """The persona; ``PersonaNotFound`` if there is none."""
         with self._store.read() as tx:
             return require_persona(tx, persona_id)
 
     def all(self) -> list[Persona]:
+        """Every persona."""
         with self._store.read() as tx:
             return tx.list_personas()
 
     def update(self, persona_id: str, changes: PersonaUpdate) -> Persona:
+        """Change the fields ``changes`` sets; the others stay."""
         with self._store.transaction() as tx:
             current = require_persona(tx, persona_id, for_update=True)
             persona = updated(current, changes, utcnow())

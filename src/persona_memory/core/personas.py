@@ -55,6 +55,8 @@ class PersonaFields(Model):
 
 
 class PersonaCreate(PersonaFields):
+    """A new persona: its id (a slug such as ``sage``) and everything about it."""
+
     id: str = Field(pattern=PERSONA_ID_PATTERN, description="slug, e.g. 'sage'")
 
 
@@ -80,11 +82,15 @@ class PersonaUpdate(Model):
 
 
 class Persona(PersonaCreate):
+    """A persona, with when it was created and last changed."""
+
     created_at: datetime
     updated_at: datetime
 
 
 class PersonaNotFound(NotFoundError):
+    """No persona has that id (404)."""
+
     code = "persona_not_found"
 
     def __init__(self, persona_id: str) -> None:

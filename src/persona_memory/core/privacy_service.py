@@ -66,8 +66,8 @@ class PrivacyFirewall:
     def screen(self, text: str, field: str = "text", *, authored: bool = False) -> Screened:
         """``authored``: written by the persona's author (its memory file, the admin),
         about the persona's own life. Names and contact details still go; its
-        places and workplaces stay ("I went hiking at Muir Woods"), as seed 003's
-        own examples keep them ("I went to Venice", not "... with John")."""
+        places and workplaces stay ("I went hiking at Muir Woods", "I went to
+        Venice", but not "... with John")."""
         spans = self.detector.detect(text)
         if authored:
             spans = [s for s in spans if s.type not in AUTHORED_KEEPS]
@@ -138,6 +138,8 @@ def _memory_redaction(
 
 
 class PrivacyService:
+    """The PII firewall's records and repairs; reached as ``memory.privacy``."""
+
     def __init__(self, store: Store, embedder: Embedder, firewall: PrivacyFirewall) -> None:
         self._store = store
         self._embedder = embedder
@@ -146,6 +148,7 @@ class PrivacyService:
         self._redactor = PrivacyFirewall(lambda: firewall.detector, PrivacyMode.REDACT)
 
     def stats(self) -> PrivacyStats:
+        """What the PII firewall has redacted so far, with its mode and detector."""
         with self._store.read() as tx:
             totals = tx.redaction_totals()
         return PrivacyStats(

@@ -22,6 +22,10 @@ from persona_memory.core.relationship_service import open_relationship, require_
 
 
 class ProcedureService:
+    """Procedures, how a persona behaves (``greeting_pattern``: "Yo {name}!"):
+    templates by key, overridable per relationship; reached as
+    ``memory.procedures``."""
+
     def __init__(self, store: Store) -> None:
         self._store = store
 
@@ -83,6 +87,8 @@ class ProcedureService:
         limit: int = 10,
         caller: Caller = ADMIN,
     ) -> list[ProcedureHit]:
+        """The templates that apply whose key or text share words with ``query``,
+        best first."""
         return ranked(self.all(persona_id, user_id=user_id, caller=caller), query, limit)
 
     def delete(

@@ -74,6 +74,9 @@ Progress = Callable[[FileOutcome], None]
 
 
 class ProfileMigrationService:
+    """Flat ``user_*.json`` profile folders from older bots, moved into
+    relationships; reached as ``memory.profile_migrations``."""
+
     def __init__(self, store: Store) -> None:
         self._store = store
 
@@ -84,6 +87,9 @@ class ProfileMigrationService:
         dry_run: bool = False,
         progress: Progress | None = None,
     ) -> MigrationReport:
+        """Import each file into its persona's relationship with its user, one
+        transaction per file, then check that what is stored matches the files.
+        ``dry_run`` writes nothing and reports what would change."""
         outcomes: list[FileOutcome] = []
         created: list[str] = []
         done: list[Migrated] = []

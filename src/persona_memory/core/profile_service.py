@@ -38,6 +38,9 @@ Change = Callable[[Schema, Categories], Categories]
 
 
 class ProfileService:
+    """Profiles; reached as ``memory.profiles``: what a persona keeps about a
+    user as JSON by category, checked against the persona's profile schema."""
+
     def __init__(self, store: Store) -> None:
         self._store = store
 
@@ -111,6 +114,7 @@ class ProfileService:
     def history(
         self, persona_id: str, user_id: str, *, caller: Caller = ADMIN
     ) -> list[ProfileHistoryEntry]:
+        """Every change of the profile, category by category, oldest first."""
         caller.check_relationship(persona_id, user_id)
         with self._store.read() as tx:
             require_relationship(tx, persona_id, user_id)

@@ -149,6 +149,10 @@ def default_profile_schema() -> dict[str, ProfileCategory]:
 
 
 class Profile(Model):
+    """What a persona keeps about a user: a JSON object per category
+    (``personal_info``, ``areas_to_improve``, ...), at a version that goes up
+    with every change."""
+
     persona_id: str
     user_id: str
     categories: Categories = Field(description="category → JSON object; empty when unset")
@@ -157,12 +161,16 @@ class Profile(Model):
 
 
 class ProfilePatch(Model):
+    """One change to a profile: deep-merge ``data`` into ``category``, or replace it."""
+
     category: str
     data: JSONObject
     operation: Operation = "merge"
 
 
 class ProfileHistoryEntry(Model):
+    """One category's change in a profile's history: its value before and after."""
+
     id: int
     persona_id: str
     user_id: str
@@ -198,6 +206,9 @@ def check_version(expected: int | None, actual: int) -> None:
 
 
 class PreconditionFailed(PersonaMemoryError):
+    """The profile changed since it was read: the version expected is not the
+    current one (412). Read it again, then retry."""
+
     status_code = 412
     code = "precondition_failed"
 

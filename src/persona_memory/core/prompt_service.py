@@ -55,6 +55,9 @@ class _Snapshot:
 
 
 class PromptService:
+    """System prompts; reached as ``memory.prompts`` (``memory.build_prompt`` is
+    the shortcut)."""
+
     def __init__(
         self, store: Store, searcher: Searcher, tokenizer: Tokenizer, decay: Decay | None = None
     ) -> None:
@@ -64,6 +67,8 @@ class PromptService:
         self._decay = decay or Decay()
 
     def build(self, request: PromptRequest, *, caller: Caller = ADMIN) -> Prompt:
+        """The persona's system prompt for the user within the request's token
+        budget, with a manifest of what went in, why, and what was dropped."""
         caller.check_relationship(request.persona_id, request.user_id)
         now = utcnow()
         snapshot = self._read(request, now)

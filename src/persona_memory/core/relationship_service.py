@@ -32,10 +32,14 @@ from persona_memory.core.users import new_user
 
 
 class RelationshipService:
+    """What each user is to each persona; reached as ``memory.relationships``."""
+
     def __init__(self, store: Store) -> None:
         self._store = store
 
     def get(self, persona_id: str, user_id: str, *, caller: Caller = ADMIN) -> Relationship:
+        """What the user is to the persona; ``RelationshipNotFound`` if they have no
+        relationship yet."""
         caller.check_relationship(persona_id, user_id)
         with self._store.read() as tx:
             return require_relationship(tx, persona_id, user_id)
@@ -77,6 +81,7 @@ class RelationshipService:
         return relationship
 
     def of_user(self, user_id: str, *, caller: Caller = ADMIN) -> list[Relationship]:
+        """Every relationship of the user, one per persona."""
         caller.check_user(user_id)
         with self._store.read() as tx:
             require_user(tx, user_id)

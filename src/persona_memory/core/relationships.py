@@ -32,8 +32,8 @@ class MemoryConfig(Model):
 
 
 class RelationshipUpdate(Model):
-    """What one user is to one persona (seed 004's relationship context).
-    ``relationship_type`` is free text; the seed offers friend, partner,
+    """What one user is to one persona (the relationship context).
+    ``relationship_type`` is free text; the usual ones are friend, partner,
     family_member, professional and custom."""
 
     relationship_type: str = Field(default="friend", min_length=1, max_length=50)
@@ -80,6 +80,9 @@ class Customization(Model):
 
 
 class Relationship(Model):
+    """What one user is to one persona, with their sessions' stats; created on
+    first use."""
+
     persona_id: str
     user_id: str
     relationship_type: str
@@ -96,11 +99,13 @@ class Relationship(Model):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def total_minutes(self) -> int:
-        """Whole minutes of all ended sessions (the seed's stat)."""
+        """Whole minutes of all ended sessions."""
         return self.total_seconds // 60
 
 
 class RelationshipNotFound(NotFoundError):
+    """The persona and the user have no relationship yet (404)."""
+
     code = "relationship_not_found"
 
     def __init__(self, persona_id: str, user_id: str) -> None:

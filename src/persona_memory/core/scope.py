@@ -15,6 +15,9 @@ from persona_memory.core.ids import check_persona_id, check_user_id
 
 
 class ScopeKind(StrEnum):
+    """Where a memory lives: ``global`` (everyone), ``persona`` (a persona's own)
+    or ``relationship`` (one persona with one user)."""
+
     GLOBAL = "global"
     PERSONA = "persona"
     RELATIONSHIP = "relationship"
@@ -22,6 +25,9 @@ class ScopeKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Scope:
+    """Where a memory lives: a kind and the persona and user it names, such as
+    ``Scope.relationship("brad", "alice")``."""
+
     kind: ScopeKind
     persona_id: str | None = None
     user_id: str | None = None
@@ -48,14 +54,17 @@ class Scope:
 
     @classmethod
     def global_(cls) -> Scope:
+        """The scope every persona reads, with every user."""
         return cls(ScopeKind.GLOBAL)
 
     @classmethod
     def persona(cls, persona_id: str) -> Scope:
+        """The persona's own scope: what it knows about itself, read with every user."""
         return cls(ScopeKind.PERSONA, persona_id)
 
     @classmethod
     def relationship(cls, persona_id: str, user_id: str) -> Scope:
+        """The private scope of one persona with one user."""
         return cls(ScopeKind.RELATIONSHIP, persona_id, user_id)
 
     @classmethod

@@ -38,6 +38,9 @@ from persona_memory.core.sessions import (
 
 
 class SessionService:
+    """Sessions, live conversations; reached as ``memory.sessions``. Ending one
+    learns from it and leaves an episode."""
+
     def __init__(
         self, store: Store, summarizer: Summarizer, learning: LearningService | None = None
     ) -> None:
@@ -50,6 +53,8 @@ class SessionService:
     # --- sessions -----------------------------------------------------------
 
     def start(self, data: SessionCreate, *, caller: Caller = ADMIN) -> Session:
+        """Start a live session of a persona with a user (their relationship opens
+        if it is new)."""
         caller.check_relationship(data.persona_id, data.user_id)
         with self._store.transaction() as tx:
             now = utcnow()
@@ -60,6 +65,7 @@ class SessionService:
         return session
 
     def get(self, session_id: str, *, caller: Caller = ADMIN) -> Session:
+        """The session, live or ended."""
         with self._store.read() as tx:
             return _visible(tx, session_id, caller)
 
@@ -93,6 +99,7 @@ class SessionService:
     def add_entries(
         self, session_id: str, entries: Sequence[EntryCreate], *, caller: Caller = ADMIN
     ) -> list[Entry]:
+        """Add entries (the conversation's messages) to a live session, in order."""
         with self._store.transaction() as tx:
             session = _live(tx, session_id, caller)
             now = utcnow()
@@ -119,6 +126,7 @@ class SessionService:
         return [entry for score, entry in sorted(scored, key=lambda s: -s[0]) if score > 0]
 
     def delete_entry(self, session_id: str, entry_id: int, *, caller: Caller = ADMIN) -> None:
+        """Delete one entry of a live session."""
         with self._store.transaction() as tx:
             _live(tx, session_id, caller)
             if not tx.delete_entry(session_id, entry_id):

@@ -10,6 +10,9 @@ from persona_memory.core.user_service import require_user
 
 
 class TokenService:
+    """Users' API tokens; reached as ``memory.tokens``. A user's token reaches
+    that user's data only."""
+
     def __init__(self, store: Store) -> None:
         self._store = store
 
@@ -22,11 +25,13 @@ class TokenService:
         return issued
 
     def all(self, user_id: str) -> list[UserToken]:
+        """The user's tokens, without their secrets."""
         with self._store.read() as tx:
             require_user(tx, user_id)
             return tx.list_tokens(user_id)
 
     def revoke(self, user_id: str, token_id: str) -> None:
+        """Revoke one of the user's tokens: it stops working at once."""
         with self._store.transaction() as tx:
             require_user(tx, user_id)
             if not tx.delete_token(user_id, token_id):

@@ -21,6 +21,8 @@ MAX_LIFETIME = 10 * 365 * 24 * 3600
 
 
 class TokenCreate(Model):
+    """A request for a user's API token: what it is for, and how long it lasts."""
+
     name: str = Field(default="", max_length=200, description="what the token is for")
     expires_in_seconds: StrictInt | None = Field(
         default=None,
@@ -41,6 +43,8 @@ class UserToken(Model):
 
 
 class IssuedToken(UserToken):
+    """A token just issued, with its secret: the only time the secret is shown."""
+
     token: str = Field(description="the bearer token; shown once, never stored")
 
 

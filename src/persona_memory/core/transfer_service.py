@@ -26,6 +26,9 @@ MEMORY_FIELDS = set(MemoryRecord.model_fields)
 
 
 class TransferService:
+    """Export and import of everything, as versioned JSON Lines; reached as
+    ``memory.transfer``."""
+
     def __init__(
         self,
         store: Store,

@@ -1,4 +1,4 @@
-"""User personas and memberships: the taxonomy and its shared blocks (seed 000)."""
+"""User personas and memberships: the taxonomy and its shared blocks."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ from persona_memory.core.users import new_user
 
 
 class UserPersonaService:
+    """User personas, archetypes of users; reached as ``memory.user_personas``.
+    The relationships of a user persona's members share one block."""
+
     def __init__(self, store: Store) -> None:
         self._store = store
 
@@ -35,6 +38,7 @@ class UserPersonaService:
             return create_user_persona(tx, data)
 
     def get(self, handle: str) -> UserPersonaDetail:
+        """The user persona with its members and its shared block."""
         with self._store.read() as tx:
             persona = require_user_persona(tx, handle)
             block = tx.shared_block(handle)
@@ -44,6 +48,7 @@ class UserPersonaService:
             )
 
     def all(self) -> list[UserPersona]:
+        """Every user persona."""
         with self._store.read() as tx:
             return tx.list_user_personas()
 
@@ -55,7 +60,7 @@ class UserPersonaService:
     def enrol(
         self, user_id: str, handle: str, confidence_score: float = 1.0, *, caller: Caller = ADMIN
     ) -> tuple[Membership, bool]:
-        """Seed 000's ``update_user_persona_profile_in_db``, whole or not at all: create
+        """The ``update_user_persona_profile_in_db`` tool, whole or not at all: create
         the user persona if the handle is new, make the user a member, open the
         calling agent's relationship, and attach the shared block to every
         relationship of every member. Returns the membership and whether the user
@@ -80,6 +85,7 @@ class UserPersonaService:
                 )
 
     def memberships(self, user_id: str) -> list[Membership]:
+        """The user personas the user is a member of."""
         with self._store.read() as tx:
             return tx.memberships(check_user_id(user_id))
 

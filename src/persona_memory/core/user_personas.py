@@ -44,6 +44,9 @@ SHARED_BLOCK_DESCRIPTION = (
 
 
 class UserPersonaCreate(Model):
+    """A new user persona: an archetype of users named
+    ``<industry>_<professional_role>`` (``qsr_real_estate``)."""
+
     handle: str = Field(pattern=HANDLE_PATTERN, max_length=MAX_HANDLE, description=HANDLE_RULE)
     industry: str = Field(min_length=1, max_length=200)
     professional_role: str = Field(min_length=1, max_length=200)
@@ -51,6 +54,8 @@ class UserPersonaCreate(Model):
 
 
 class UserPersona(UserPersonaCreate):
+    """A user persona, with when it was created."""
+
     created_at: datetime
 
 
@@ -59,6 +64,8 @@ class MembershipUpdate(Model):
 
 
 class Membership(MembershipUpdate):
+    """A user's membership of a user persona, with how sure the agent is of it (0-1)."""
+
     user_id: str
     handle: str
     created_at: datetime
@@ -66,11 +73,15 @@ class Membership(MembershipUpdate):
 
 
 class UserPersonaDetail(UserPersona):
+    """A user persona with its members and the block they share."""
+
     members: list[Membership]
     shared_block: Block
 
 
 class UserPersonaNotFound(NotFoundError):
+    """No user persona has that handle (404)."""
+
     code = "user_persona_not_found"
 
     def __init__(self, handle: str) -> None:

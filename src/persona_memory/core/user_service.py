@@ -17,11 +17,15 @@ _EXPORT_PAGE = 1000
 
 
 class UserService:
+    """Users; reached as ``memory.users``. A user named by a memory, a session or
+    a relationship is created on first use."""
+
     def __init__(self, store: Store, transcripts: TranscriptStore | None = None) -> None:
         self._store = store
         self._transcripts = transcripts
 
     def create(self, data: UserCreate) -> User:
+        """Create a user; ``AlreadyExists`` if the id is taken."""
         user = User(**data.model_dump(), created_at=utcnow())
         with self._store.transaction() as tx:
             if not tx.insert_user(user):
@@ -29,11 +33,13 @@ class UserService:
         return user
 
     def get(self, user_id: str, *, caller: Caller = ADMIN) -> User:
+        """The user; ``UserNotFound`` if there is none."""
         caller.check_user(user_id)
         with self._store.read() as tx:
             return require_user(tx, user_id)
 
     def all(self) -> list[User]:
+        """Every user."""
         with self._store.read() as tx:
             return tx.list_users()
 

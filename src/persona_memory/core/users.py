@@ -23,12 +23,16 @@ from persona_memory.core.user_personas import Membership
 
 
 class UserCreate(Model):
+    """A new user: your own id for them, and a name and metadata if you like."""
+
     id: str = Field(pattern=USER_ID_PATTERN, description="the caller's own id for the user")
     name: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
     metadata: BoundedJSON = Field(default_factory=dict)
 
 
 class User(UserCreate):
+    """A user, with when they were created."""
+
     created_at: datetime
 
 
@@ -38,6 +42,8 @@ class UserPage(Model):
 
 
 class UserNotFound(NotFoundError):
+    """No user has that id (404)."""
+
     code = "user_not_found"
 
     def __init__(self, user_id: str) -> None:
@@ -45,6 +51,8 @@ class UserNotFound(NotFoundError):
 
 
 class UserExport(Model):
+    """Everything stored about one user, in every table and scope."""
+
     user: User
     relationships: list[Relationship]
     memories: list[MemoryRecord]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,9 +12,15 @@ from typing import Annotated, Any
 import typer
 
 from persona_memory.__about__ import __version__
-from persona_memory.config import Settings
+from persona_memory.config import DEMO_DATABASE_SHOWN, Settings, demo_database_path
 from persona_memory.interfaces import cli_transfer
-from persona_memory.interfaces.cli_options import DatabaseOption, settings_for
+from persona_memory.interfaces.cli_options import (
+    DatabaseOption,
+    setting_default,
+    setting_envvar,
+    setting_option,
+    settings_for,
+)
 
 app = typer.Typer(
     name="persona-memory",
@@ -49,10 +56,21 @@ def main_options(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     database: DatabaseOption = None,
-    host: Annotated[str | None, typer.Option(help="Address to bind [default: 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
-    demo: Annotated[bool, typer.Option(help="Load the demo personas, users and memories.")] = False,
+    host: Annotated[str, setting_option("host", help="Address to bind.")] = setting_default("host"),
+    port: Annotated[int, setting_option("port", help="Port to listen on.")] = setting_default(
+        "port"
+    ),
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="Serve the demo personas, users and memories from the demo's own "
+            f"database, `{DEMO_DATABASE_SHOWN}`, never yours; only --database (not "
+            "PERSONA_MEMORY_DATABASE_URL) puts them elsewhere. `persona-memory "
+            "reset-demo` deletes it."
+        ),
+    ] = False,
 ) -> None:
     """Run the REST API (docs at /docs)."""
     import uvicorn
@@ -62,16 +80,41 @@ def serve(
     from persona_memory.memory import Memory
 
     settings = settings_for(database, host=host, port=port)
+    demo_database = demo and not _given_on_command_line(ctx, "database")
+    if demo_database:
+        settings = _demo_settings(settings)
     _check_exposure(settings)
     memory = Memory(settings=settings)
-    if demo and load_demo(memory):
-        typer.echo("loaded the demo data")
+    if demo:
+        loaded = load_demo(memory)
+        typer.echo("loaded the demo data" if loaded else "the demo data is already there")
     if settings.persona_dir is not None and settings.sync_persona_dir_on_start:
         _sync_at_start(memory, settings.persona_dir)
     memory.embedder.embed(["warm up"])  # load the model now, not on the first request
     _warn_of_stale_vectors(memory)
-    typer.echo(f"database: {settings.database_url}")
+    whose = " (the demo's own, not yours)" if demo_database else ""
+    typer.echo(f"database: {settings.database_url}{whose}")
     uvicorn.run(create_app(memory), host=settings.host, port=settings.port, log_level="info")
+
+
+def _given_on_command_line(ctx: typer.Context, name: str) -> bool:
+    # By name: Typer's vendored click has a ParameterSource of its own.
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def _demo_settings(settings: Settings) -> Settings:
+    """The demo in its own folder: its database, and its transcripts beside it."""
+    path = demo_database_path()
+    yours = settings.database_url
+    if setting_envvar("database_url") in os.environ:
+        yours += " (PERSONA_MEMORY_DATABASE_URL; --demo does not use it, --database would)"
+    typer.echo(
+        f"demo: serving the demo data from the demo's own database, {path}\n"
+        f"demo: your database, {yours}, is not touched; "
+        "`persona-memory reset-demo` deletes the demo's"
+    )
+    return settings.model_copy(update={"database_url": str(path), "transcripts_dir": path.parent})
 
 
 def _warn_of_stale_vectors(memory: Any) -> None:
@@ -112,7 +155,7 @@ def sync_persona_memories(
         Path, typer.Argument(help="Persona directory: passports/ and memories/{persona}/.")
     ],
     persona: Annotated[
-        str | None, typer.Option(help="Only this persona [default: every one].")
+        str | None, typer.Option(help="Only this persona; without it, every one.")
     ] = None,
     force: Annotated[bool, typer.Option(help="Re-sync every memory, changed or not.")] = False,
     database: DatabaseOption = None,
@@ -225,6 +268,59 @@ def init(database: DatabaseOption = None) -> None:
     typer.echo(f"ready: {settings.database_url}")
 
 
+@app.command(
+    "reset-demo",
+    help=f"Delete the demo's own database, `{DEMO_DATABASE_SHOWN}` (what `serve --demo` "
+    "serves without --database), and the demo's transcripts beside it; nothing else.",
+)
+def reset_demo(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    import shutil
+
+    path = demo_database_path()
+    folder = path.parent
+    configured = os.environ.get(setting_envvar("database_url"))
+    if configured and _is_in(_sqlite_file(configured), folder):
+        typer.echo(
+            f"refusing: PERSONA_MEMORY_DATABASE_URL ({configured}) is in the demo's folder, "
+            f"{folder}, so that is your database, not the demo's",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    files = [path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm")]
+    found = [file for file in [*files, folder / "transcripts"] if file.exists()]
+    if not found:
+        typer.echo(f"no demo database at {path}: nothing to delete")
+        return
+    typer.echo("the demo's database (not yours), to delete:")
+    for file in found:
+        typer.echo(f"  {file}")
+    if not yes:
+        typer.confirm("Delete them?", abort=True)
+    for file in found:
+        if file.is_dir() and not file.is_symlink():
+            shutil.rmtree(file)
+        else:
+            file.unlink()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+    typer.echo("deleted; the next `persona-memory serve --demo` loads the demo data afresh")
+
+
+def _sqlite_file(target: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    if "://" not in target:
+        return None if target == ":memory:" else Path(target).expanduser()
+    url = make_url(target)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
+def _is_in(file: Path | None, folder: Path) -> bool:
+    return file is not None and file.resolve().is_relative_to(folder.resolve())
+
+
 @app.command()
 def reindex(
     database: DatabaseOption = None,
@@ -268,20 +364,20 @@ def copy(
 def sessions_end_idle(
     database: DatabaseOption = None,
     idle_minutes: Annotated[
-        int | None,
-        typer.Option(
+        int,
+        setting_option(
+            "session_idle_minutes",
+            "--idle-minutes",
             min=0,
-            help="End sessions idle this long; 0 ends every live one "
-            "[env: PERSONA_MEMORY_SESSION_IDLE_MINUTES, default: 60].",
+            help="End sessions idle this long; 0 ends every live one.",
         ),
-    ] = None,
+    ] = setting_default("session_idle_minutes"),
 ) -> None:
     """End (with flush: episode, transcript, stats) live sessions left idle; for cron."""
     from persona_memory.memory import Memory
 
     with Memory(settings=settings_for(database)) as memory:
-        minutes = memory.settings.session_idle_minutes if idle_minutes is None else idle_minutes
-        ended = memory.sessions.end_idle(timedelta(minutes=minutes), limit=10_000)
+        ended = memory.sessions.end_idle(timedelta(minutes=idle_minutes), limit=10_000)
     typer.echo(f"ended {len(ended)} idle sessions")
 
 
@@ -345,13 +441,15 @@ def prompt(
 def purge_transcripts(
     database: DatabaseOption = None,
     days: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="Delete transcripts of sessions that ended more than this many days ago "
-            "[env: PERSONA_MEMORY_TRANSCRIPT_RETENTION_DAYS, default: 365].",
+        int,
+        setting_option(
+            "transcript_retention_days",
+            "--days",
+            min=0,
+            help="Delete transcripts of sessions that ended more than this many days ago; "
+            "0 keeps them forever.",
         ),
-    ] = None,
+    ] = setting_default("transcript_retention_days"),
 ) -> None:
     """Delete transcripts older than the retention period."""
     from persona_memory.core.base import utcnow
@@ -375,7 +473,9 @@ def bench_retrieval(
     conversations: Annotated[
         int | None, typer.Option(min=1, help="Use only the first N conversations.")
     ] = None,
-    embedder: Annotated[str | None, typer.Option(help="Embedder name.")] = None,
+    embedder: Annotated[str, setting_option("embedder", help="Embedder name.")] = setting_default(
+        "embedder"
+    ),
 ) -> None:
     """LoCoMo evidence recall and latency: hybrid vs BM25-only vs dense-only."""
     from persona_memory.bench.retrieval import run_and_write

@@ -1,4 +1,5 @@
-"""What every command shares: the database option and the settings it yields."""
+"""What every command shares: the database option and the settings it yields, and
+the options that set a setting (their variable and default come from config.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,40 @@ from typing import Annotated, Any
 
 import typer
 
-from persona_memory.config import Settings
+from persona_memory.config import DEFAULT_DATABASE_SHOWN, Settings
+
+# How help shows the default of a setting that is computed when read.
+_COMPUTED_DEFAULTS = {"database_url": DEFAULT_DATABASE_SHOWN}
+
+
+def setting_envvar(name: str) -> str:
+    """The environment variable of the setting ``name``: ``PERSONA_MEMORY_<NAME>``."""
+    return f"{Settings.model_config.get('env_prefix', '')}{name.upper()}"
+
+
+def setting_default(name: str) -> Any:
+    """The default config.py gives the setting ``name`` (None if it is computed)."""
+    return Settings.model_fields[name].get_default(call_default_factory=False)
+
+
+def setting_option(name: str, *param_decls: str, help: str, **kwargs: Any) -> Any:
+    """An option for the setting ``name``. Click reads its environment variable, as
+    Settings would, and the help shows the variable and the default; the help text
+    itself must not say them: Typer's help reads ``[...]`` as Rich markup and drops it."""
+    computed = Settings.model_fields[name].default_factory is not None
+    return typer.Option(
+        *param_decls,
+        help=help,
+        envvar=setting_envvar(name),
+        show_envvar=True,
+        show_default=_COMPUTED_DEFAULTS[name] if computed else True,
+        **kwargs,
+    )
+
 
 DatabaseOption = Annotated[
     str | None,
-    typer.Option(
-        "--database",
-        "-d",
-        help="SQLite file path or database URL [env: PERSONA_MEMORY_DATABASE_URL].",
-    ),
+    setting_option("database_url", "--database", "-d", help="SQLite file path or database URL."),
 ]
 
 

@@ -144,10 +144,10 @@ def migrate_profiles(
     verbose: Annotated[bool, typer.Option("--verbose", help="A line per file.")] = False,
     backup_dir: Annotated[
         Path | None,
-        typer.Option(help="Where backups go [default: beside a SQLite file, else here]."),
+        typer.Option(help="Where backups go; without it, beside a SQLite file, else here."),
     ] = None,
 ) -> None:
-    """Move a flat folder of user profiles into per-persona relationships (seed 001):
+    """Move a flat folder of user_*.json profiles into per-persona relationships:
     backup first, one transaction per user, verified after; never touches FOLDER."""
     from persona_memory.memory import Memory
 

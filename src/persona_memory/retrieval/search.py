@@ -12,10 +12,19 @@ from datetime import datetime
 
 from persona_memory.core.base import utcnow
 from persona_memory.core.decay import Decay
-from persona_memory.core.memories import MemoryQuery, MemoryRecord, SearchHit, SearchMode
-from persona_memory.core.ports import Embedder, Store, Vectors
+from persona_memory.core.memories import (
+    MemoryQuery,
+    MemoryRecord,
+    RankerMatch,
+    SearchExplanation,
+    SearchHit,
+    SearchMode,
+)
+from persona_memory.core.ports import Embedder, Hit, Store, Vectors
+from persona_memory.retrieval.background import Background, above_background
 from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT, reciprocal_rank_fusion
 from persona_memory.retrieval.names import NAME_BOOST, names_any, question_names
+from persona_memory.retrieval.relevance import relevance, term_coverage
 from persona_memory.retrieval.terms import query_terms
 from persona_memory.retrieval.validity import (
     QuestionTime,
@@ -64,6 +73,7 @@ class HybridSearcher:
         self._rrf_k = rrf_k
         self._weights = (1.0, vector_weight)
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vector-search")
+        self._background = Background(embedder)
 
     def for_question(self, question: str, query: MemoryQuery) -> MemoryQuery:
         """The query a question should run: with validity ranking, one that asks
@@ -71,11 +81,26 @@ class HybridSearcher:
         return including_the_past(query, question) if self.signals.validity else query
 
     def search(
-        self, text: str, query: MemoryQuery, *, limit: int = 10, mode: SearchMode = "hybrid"
+        self,
+        text: str,
+        query: MemoryQuery,
+        *,
+        limit: int = 10,
+        mode: SearchMode = "hybrid",
+        min_relevance: float = 0.0,
+        explain: bool = False,
     ) -> list[SearchHit]:
         # Embed before the snapshot opens: the model is the slow part.
         vector = self._embedder.embed([text])[0] if mode != "text" else None
-        return self.search_embedded(text, vector, query, limit=limit, mode=mode)
+        return self.search_embedded(
+            text,
+            vector,
+            query,
+            limit=limit,
+            mode=mode,
+            min_relevance=min_relevance,
+            explain=explain,
+        )
 
     def search_embedded(
         self,
@@ -85,24 +110,26 @@ class HybridSearcher:
         *,
         limit: int = 10,
         mode: SearchMode = "hybrid",
+        min_relevance: float = 0.0,
+        explain: bool = False,
     ) -> list[SearchHit]:
-        """The same search with the query's vector already computed (None: text only)."""
+        """The same search with the query's vector already computed (None: text only).
+        Hits whose relevance is below ``min_relevance`` are left out."""
         depth = max(self._depth, 3 * limit)
         # The two rankers run at once, each in its own snapshot: full text waits
         # in the database, vectors in numpy, both without the GIL. On a large
         # scope that is the slower of the two instead of their sum.
-        vector_ranking: Future[list[str]] | None = None
+        vector_ranking: Future[list[Hit]] | None = None
         if vector is not None and mode != "text":
             vector_ranking = self._pool.submit(self._vector_ranking, vector, query, depth)
+        terms = query_terms(text)
         with self._store.read() as tx:
-            text_ranking = (
-                [hit.memory_id for hit in tx.text_search(query_terms(text), query, depth)]
-                if mode != "vector"
-                else []
-            )
+            text_hits = tx.text_search(terms, query, depth) if mode != "vector" else []
             dense = vector_ranking.result() if vector_ranking is not None else []
+            level = self._background.level(vector) if vector is not None else None
+            ranks = Ranks(text_hits, dense, level)
             fused = reciprocal_rank_fusion(
-                [text_ranking, dense], weights=self._weights, k=self._rrf_k
+                [ranks.text_ids, ranks.vector_ids], weights=self._weights, k=self._rrf_k
             )
             # The signals can lift a candidate a few places, not from the bottom of the list.
             fused = fused[: max(2 * limit, 20)]
@@ -110,26 +137,14 @@ class HybridSearcher:
         # Names are read from the question only when the boost is on.
         names = question_names(text) if self.signals.name_boost != 1.0 else frozenset()
         asked = Asked(question_time(text), names, utcnow())
-        weighted = sorted(
-            (
-                (score * self._weight(records[memory_id], asked), memory_id)
-                for memory_id, score in fused
-                if memory_id in records
-            ),
-            key=lambda pair: -pair[0],
-        )[:limit]
-        text_rank = {memory_id: rank for rank, memory_id in enumerate(text_ranking, 1)}
-        vector_rank = {memory_id: rank for rank, memory_id in enumerate(dense, 1)}
-        # The records were validated as they were read: construct, don't re-validate.
-        return [
-            SearchHit.model_construct(
-                **records[memory_id].__dict__,
-                score=score,
-                text_rank=text_rank.get(memory_id),
-                vector_rank=vector_rank.get(memory_id),
-            )
-            for score, memory_id in weighted
-        ]
+        scored = (
+            Scored(memory_id, score, self._weight(records[memory_id], asked))
+            for memory_id, score in fused
+            if memory_id in records
+        )
+        hits = (ranks.hit(records[s.memory_id], s, terms, explain) for s in scored)
+        kept = [hit for hit in hits if hit.relevance >= min_relevance]
+        return sorted(kept, key=lambda hit: -hit.score)[:limit]
 
     def _weight(self, record: MemoryRecord, asked: Asked) -> float:
         weight = self._decay.weight(record, asked.now) if self.signals.importance else 1.0
@@ -142,7 +157,60 @@ class HybridSearcher:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
-    def _vector_ranking(self, vector: Vectors, query: MemoryQuery, depth: int) -> list[str]:
+    def _vector_ranking(self, vector: Vectors, query: MemoryQuery, depth: int) -> list[Hit]:
         with self._store.read() as tx:
-            hits = tx.vector_search(vector, self._embedder.model_name, query, depth)
-        return [hit.memory_id for hit in hits]
+            return tx.vector_search(vector, self._embedder.model_name, query, depth)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A candidate's fused score and what the ranking signals multiply it by."""
+
+    memory_id: str
+    fused: float
+    weight: float
+
+
+class Ranks:
+    """Each ranker's candidates, by id: their rank and the ranker's score."""
+
+    def __init__(self, text: list[Hit], vector: list[Hit], level: float | None) -> None:
+        self._level = level  # the query's background similarity (background.py)
+        self.text_ids = [hit.memory_id for hit in text]
+        self.vector_ids = [hit.memory_id for hit in vector]
+        self._text = {
+            hit.memory_id: RankerMatch(rank=n, score=hit.score) for n, hit in enumerate(text, 1)
+        }
+        self._vector = {
+            hit.memory_id: RankerMatch(rank=n, score=hit.score) for n, hit in enumerate(vector, 1)
+        }
+
+    def hit(
+        self, record: MemoryRecord, scored: Scored, terms: list[str], explain: bool
+    ) -> SearchHit:
+        text, vector = self._text.get(record.id), self._vector.get(record.id)
+        similarity = vector.score if vector is not None else None
+        dense = None
+        if similarity is not None and self._level is not None:
+            dense = above_background(similarity, self._level)
+        coverage = term_coverage(terms, record.text)
+        explanation = None
+        if explain:
+            explanation = SearchExplanation(
+                text=text,
+                vector=vector,
+                fused=scored.fused,
+                weight=scored.weight,
+                similarity=similarity,
+                background=self._level,
+                term_coverage=coverage,
+            )
+        # The records were validated as they were read: construct, don't re-validate.
+        return SearchHit.model_construct(
+            **record.__dict__,
+            score=scored.fused * scored.weight,
+            relevance=relevance(dense, coverage),
+            text_rank=text.rank if text is not None else None,
+            vector_rank=vector.rank if vector is not None else None,
+            explanation=explanation,
+        )

@@ -213,7 +213,14 @@ def search_memory(memory: Memory, caller: Caller, args: SearchMemory) -> ToolRes
     return {
         "status": "success",
         "results": [
-            {"id": h.id, "text": h.text, "category": h.category, "score": h.score} for h in hits
+            {
+                "id": h.id,
+                "text": h.text,
+                "category": h.category,
+                "score": h.score,
+                "relevance": h.relevance,
+            }
+            for h in hits
         ],
     }
 

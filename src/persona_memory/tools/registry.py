@@ -35,6 +35,7 @@ class ToolContext(Model):
     session_id: str | None = None
 
     def caller(self) -> Caller:
+        """The caller a tool acts as: an agent of this persona, for this user."""
         return Caller.agent(self.persona_id, self.user_id, self.session_id)
 
 
@@ -80,6 +81,11 @@ class ToolNotFound(NotFoundError):
 
 
 class ToolRegistry:
+    """Agent tools, each defined once, with schemas for OpenAI or Anthropic.
+
+    Reached as ``memory.tools``, which holds the built-in tools;
+    ``memory.invoke_tool`` runs one."""
+
     def __init__(self) -> None:
         self._tools: dict[str, Tool] = {}
 
@@ -97,15 +103,18 @@ class ToolRegistry:
         return register
 
     def get(self, name: str) -> Tool:
+        """The tool named ``name``; ``ToolNotFound`` if there is none."""
         try:
             return self._tools[name]
         except KeyError:
             raise ToolNotFound(name) from None
 
     def all(self) -> list[Tool]:
+        """Every tool, by name."""
         return [self._tools[name] for name in sorted(self._tools)]
 
     def schemas(self, format: SchemaFormat = "openai") -> list[dict[str, Any]]:
+        """Every tool's schema, as the model's API takes them (``openai`` or ``anthropic``)."""
         return [tool.schema(format) for tool in self.all()]
 
     def invoke(
