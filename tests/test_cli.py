@@ -28,6 +28,12 @@ def test_version() -> None:
     assert result.exit_code == 0 and result.stdout.strip() == f"persona-memory {__version__}"
 
 
+def test_bench_without_its_data_says_where_the_data_comes_from(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["bench", "retrieval", "--data", str(tmp_path / "none.json")])
+    assert result.exit_code == 2
+    assert "github.com/snap-research/locomo" in result.output and "--data" in result.output
+
+
 def test_init_creates_database(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "memory.db"
     result = runner.invoke(app, ["init", "--database", str(path)])

@@ -112,6 +112,9 @@ def test_errors_change_nothing(memory: Memory, sage: str) -> None:
     with pytest.raises(AlreadyExists):
         memory.personas.create(PersonaCreate(id=sage, name="Impostor"))
     assert memory.personas.get(sage).name == "Sage"
+    # exist_ok: the persona as it is, not overwritten by the new data.
+    kept = memory.personas.create(PersonaCreate(id=sage, name="Impostor"), exist_ok=True)
+    assert kept.name == "Sage" and memory.personas.get(sage).name == "Sage"
     with pytest.raises(InvalidInput):
         memory.add("x", user_id="carol")
     assert memory.memories.all(persona_id=sage) == []

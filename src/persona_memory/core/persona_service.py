@@ -23,14 +23,17 @@ class PersonaService:
         self._store = store
         self._transcripts = transcripts
 
-    def create(self, data: PersonaCreate) -> Persona:
-        """Create a persona; ``AlreadyExists`` if its id is taken."""
+    def create(self, data: PersonaCreate, *, exist_ok: bool = False) -> Persona:
+        """Create a persona; ``AlreadyExists`` if its id is taken, unless ``exist_ok``:
+        then the persona with that id, unchanged (a script can run twice)."""
         now = utcnow()
         persona = Persona(**data.model_dump(), created_at=now, updated_at=now)
         with self._store.transaction() as tx:
-            if not tx.insert_persona(persona):
-                raise AlreadyExists("persona", persona.id)
-        return persona
+            if tx.insert_persona(persona):
+                return persona
+            if exist_ok:
+                return require_persona(tx, persona.id)
+        raise AlreadyExists("persona", persona.id)
 
     def get(self, persona_id: str) -> Persona:
         """The persona; ``PersonaNotFound`` if there is none."""

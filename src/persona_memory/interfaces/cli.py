@@ -464,11 +464,15 @@ def purge_transcripts(
     typer.echo(f"purged {removed} transcripts older than {keep} days")
 
 
+# Where the team keeps the dev split: beside a checkout of this repository.
+LOCOMO_DEV = Path("../shared/bench/locomo_dev.json")
+
+
 @bench_app.command("retrieval")
 def bench_retrieval(
     data: Annotated[
-        Path, typer.Option(help="LoCoMo JSON file.", exists=True, dir_okay=False)
-    ] = Path("../shared/bench/locomo_dev.json"),
+        Path, typer.Option(help="LoCoMo JSON file (see docs/retrieval.md, Benchmark).")
+    ] = LOCOMO_DEV,
     out: Annotated[Path, typer.Option(help="Folder for the results.")] = Path("bench/results"),
     conversations: Annotated[
         int | None, typer.Option(min=1, help="Use only the first N conversations.")
@@ -479,6 +483,16 @@ def bench_retrieval(
 ) -> None:
     """LoCoMo evidence recall and latency: hybrid vs BM25-only vs dense-only."""
     from persona_memory.bench.retrieval import run_and_write
+
+    if not data.is_file():
+        typer.echo(
+            f"error: no LoCoMo data at {data}. The benchmark reads LoCoMo's conversations "
+            "and questions (https://github.com/snap-research/locomo, data/locomo10.json; "
+            f"our dev split is its first five, kept at {LOCOMO_DEV} beside a checkout): "
+            "download it and pass --data PATH.",
+            err=True,
+        )
+        raise typer.Exit(2)
 
     settings = settings_for(None, embedder=embedder)
     report = run_and_write(data, out, settings=settings, conversations=conversations)
