@@ -6,6 +6,7 @@ memory whose validity has ended by the time the question asks about
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -178,12 +179,8 @@ class Ranks:
         self._level = level  # the query's background similarity (background.py)
         self.text_ids = [hit.memory_id for hit in text]
         self.vector_ids = [hit.memory_id for hit in vector]
-        self._text = {
-            hit.memory_id: RankerMatch(rank=n, score=hit.score) for n, hit in enumerate(text, 1)
-        }
-        self._vector = {
-            hit.memory_id: RankerMatch(rank=n, score=hit.score) for n, hit in enumerate(vector, 1)
-        }
+        self._text = {hit.memory_id: _match(n, hit) for n, hit in enumerate(text, 1)}
+        self._vector = {hit.memory_id: _match(n, hit) for n, hit in enumerate(vector, 1)}
 
     def hit(
         self, record: MemoryRecord, scored: Scored, terms: list[str], explain: bool
@@ -214,3 +211,10 @@ class Ranks:
             vector_rank=vector.rank if vector is not None else None,
             explanation=explanation,
         )
+
+
+def _match(rank: int, hit: Hit) -> RankerMatch:
+    # pgvector's cosine distance to a zero vector (a blank query under the hashing
+    # embedder) is NaN: no similarity at all, which reads as 0.
+    score = hit.score if math.isfinite(hit.score) else 0.0
+    return RankerMatch(rank=rank, score=score)
