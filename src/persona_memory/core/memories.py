@@ -32,7 +32,8 @@ from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
 # follow-up, small enough that it never outweighs the memory itself.
 MAX_CONTEXT_CHARS = 4_000
 # A search's default min_score (relevance, 0-1): chosen by leave-one-conversation-out
-# on LoCoMo dev to drop the padding below it (docs/retrieval.md, "Scores").
+# on LoCoMo dev to drop the padding below it, before context counted for words;
+# with it, that picks 0.28-0.30 (docs/retrieval.md, "Scores").
 DEFAULT_MIN_SCORE = 0.14
 CONTEXT_DESCRIPTION = (
     "what the memory was said in (neighbouring turns, speaker, date): matched by "

@@ -19,6 +19,9 @@ from collections.abc import Sequence
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
+# A memory's context (the turns around it) counts for this share of its words.
+CONTEXT_SHARE = 0.5
+
 # Word forms: "allergic" finds "allergies", "peanut" "peanuts". A shared prefix of
 # this many letters stands in for a stemmer; shorter words must match whole (or
 # with a plural s/es).

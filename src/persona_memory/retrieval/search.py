@@ -25,7 +25,7 @@ from persona_memory.core.ports import Embedder, Hit, Store, Vectors
 from persona_memory.retrieval.background import Background, above_background
 from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT, reciprocal_rank_fusion
 from persona_memory.retrieval.names import NAME_BOOST, names_any, question_names
-from persona_memory.retrieval.relevance import relevance, term_coverage
+from persona_memory.retrieval.relevance import CONTEXT_SHARE, relevance, term_coverage
 from persona_memory.retrieval.terms import query_terms
 from persona_memory.retrieval.validity import (
     QuestionTime,
@@ -191,6 +191,9 @@ class Ranks:
         if similarity is not None and self._level is not None:
             dense = above_background(similarity, self._level)
         coverage = term_coverage(terms, record.text)
+        if record.context:  # the turns around it count, at half (as in full text)
+            context = term_coverage(terms, f"{record.text}\n{record.context}")
+            coverage = max(coverage, CONTEXT_SHARE * context)
         explanation = None
         if explain:
             explanation = SearchExplanation(
