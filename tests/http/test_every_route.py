@@ -85,6 +85,8 @@ SEARCH = {
         "include_expired": False,
         "include_unreferenceable": False,
     },
+    "min_score": 0,
+    "explain": True,
 }
 PERSONA_FIELDS = {
     "name": "Pat",
