@@ -32,8 +32,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One test process per core; TEST_WORKERS=0 runs them in this process (pdb, -s).
+TEST_WORKERS ?= auto
 unit: $(STAMP) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test: lint typecheck unit
 

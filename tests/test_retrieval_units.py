@@ -3,13 +3,15 @@ ScopeVectors.top_k, tested in tests/storage/test_vector_cache.py)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_memory.retrieval.background import above_background
 from persona_memory.retrieval.fusion import RRF_K, reciprocal_rank_fusion
-from persona_memory.retrieval.relevance import relevance, term_coverage
+from persona_memory.retrieval.relevance import COMMON, relevance, term_coverage
 from persona_memory.retrieval.terms import query_terms
 
 
@@ -54,6 +56,35 @@ def test_term_coverage_finds_word_forms_and_ignores_common_words() -> None:
     assert term_coverage(["food", "like"], "I like rainy days") == 0.0  # "like" says little
     assert term_coverage(["like"], "I like rainy days") == 1.0  # unless it is all there is
     assert term_coverage([], "anything") == 0.0
+
+
+def _coverage_by_word_sets(terms: list[str], text: str) -> float:
+    """The definition, spelled out: the text's words as a set, then each term looked up."""
+    terms = [term for term in terms if term not in COMMON] or terms
+    if not terms:
+        return 0.0
+    words = {word.lower() for word in re.findall(r"[^\W_]+", text)}
+    stems = {word[:6] for word in words if len(word) >= 6}
+
+    def holds(term: str) -> bool:
+        forms = {term, f"{term}s", f"{term}es"}
+        return bool(forms & words) or (len(term) >= 6 and term[:6] in stems)
+
+    return sum(holds(term) for term in terms) / len(terms)
+
+
+WORDISH = st.text(alphabet="abcdeéls_ 1.-", max_size=12)
+
+
+@given(
+    st.lists(st.sampled_from(["like", "peanut", "car", "cards", "alles", "éclair", "a1", "s"])),
+    st.lists(st.one_of(WORDISH, st.sampled_from(["peanuts", "Cards", "ALLERGIES", "car_s"]))),
+)
+def test_term_coverage_is_the_share_of_terms_among_the_text_s_words(
+    terms: list[str], pieces: list[str]
+) -> None:
+    text = " ".join(pieces)
+    assert term_coverage(terms, text) == pytest.approx(_coverage_by_word_sets(terms, text))
 
 
 def test_relevance_is_the_better_of_its_two_readings_within_0_and_1() -> None:

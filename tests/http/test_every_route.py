@@ -2,11 +2,15 @@
 (issue 8): every body field and the body itself, every query parameter, every path
 parameter and If-Match. On both backends, through a real HTTP server.
 
+Under ``make test`` each body field gets a third of the hostile values, in turns
+that give every value to every operation; ``make fuzz`` gives every field every value.
+
 For each request: never a 5xx or a hang; an error is a status the operation
 documents, in our ``{"error": ...}`` shape, and leaves every table as it was.
-After each operation's run every read route still answers, so nothing accepted
-can poison a later read. Each operation's valid baseline request is sent last and
-must succeed, which shows that the mutations reached the code behind validation.
+After each operation's run that changed the database every read route still
+answers, so nothing accepted can poison a later read. Each operation's valid
+baseline request is sent last and must succeed, which shows that the mutations
+reached the code behind validation.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -545,9 +550,11 @@ def body_mutations(base: Any) -> Iterator[tuple[str, str]]:
     for name, raw in HOSTILE_JSON.items():
         yield f"body={name}", raw
     yield "body=garbled", '{"a": '
-    for position in child_paths(base):
+    positions = list(child_paths(base))
+    share = VALUE_SHARE if len(positions) >= VALUE_SHARE else 1
+    for n, position in enumerate(positions):
         where = ".".join(map(str, position))
-        for name, raw in HOSTILE_JSON.items():
+        for name, raw in list(HOSTILE_JSON.items())[n % share :: share]:
             yield f"{where}={name}", body_text(replaced(base, position, MARK), raw)
     for position in dict_paths(base):
         where = ".".join(map(str, position)) or "body"
@@ -555,6 +562,10 @@ def body_mutations(base: Any) -> Iterator[tuple[str, str]]:
             yield f"{where} key={name}", body_text(with_key(base, position), raw_key=raw_key)
 
 
+# `make test` sends each field of a body every third hostile value, the fields taking
+# turns so that every value reaches each operation (and, as the whole body, every
+# value does too); `make fuzz` sends every value to every field.
+VALUE_SHARE = 1 if os.environ.get("PERSONA_MEMORY_FUZZ_EXAMPLES") else 3
 HOSTILE_KEYS = {"surrogate": '"\\ud800"', "nul": '"a\\u0000"', "huge": '"' + "k" * 100_000 + '"'}
 
 
@@ -642,12 +653,15 @@ def reads_still_answer(world: World, after: str) -> None:
 @pytest.mark.parametrize("operation", list(BASELINES))
 def test_hostile_input_never_breaks_an_operation(world: World, operation: str) -> None:
     call = BASELINES[operation]
-    state = contents(world.memory)
+    state = initial = contents(world.memory)
     for request in mutations(operation, call, world):
         if request.body is not None:
             request.body = request.body.replace("FRESH", str(next(world.fresh)))
         state = check(world, operation, request, state)
-    reads_still_answer(world, operation)
+    # Reads answer from the database alone: while it is as the fixture left it, they
+    # answer as they did, and re-reading them all made up a third of this test's time.
+    if state != initial:
+        reads_still_answer(world, operation)
     if call.reset is not None:
         world.path_values.update(call.reset(world.memory) or {})
     baseline = mutations_free_request(operation, call, world)

@@ -25,7 +25,7 @@ from persona_memory.core.ports import Embedder, Hit, Store, Vectors
 from persona_memory.retrieval.background import Background, above_background
 from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT, reciprocal_rank_fusion
 from persona_memory.retrieval.names import NAME_BOOST, names_any, question_names
-from persona_memory.retrieval.relevance import CONTEXT_SHARE, relevance, term_coverage
+from persona_memory.retrieval.relevance import CONTEXT_SHARE, Coverage, relevance
 from persona_memory.retrieval.terms import query_terms
 from persona_memory.retrieval.validity import (
     QuestionTime,
@@ -138,14 +138,25 @@ class HybridSearcher:
         # Names are read from the question only when the boost is on.
         names = question_names(text) if self.signals.name_boost != 1.0 else frozenset()
         asked = Asked(question_time(text), names, utcnow())
-        scored = (
-            Scored(memory_id, score, self._weight(records[memory_id], asked))
-            for memory_id, score in fused
-            if memory_id in records
+        scored = sorted(
+            (
+                Scored(memory_id, score, self._weight(records[memory_id], asked))
+                for memory_id, score in fused
+                if memory_id in records
+            ),
+            key=lambda s: -s.fused * s.weight,
         )
-        hits = (ranks.hit(records[s.memory_id], s, terms, explain) for s in scored)
-        kept = [hit for hit in hits if hit.relevance >= min_relevance]
-        return sorted(kept, key=lambda hit: -hit.score)[:limit]
+        # Relevance is read best first and only until ``limit`` hits pass: it is the
+        # costly part of a hit, and the order does not depend on it.
+        coverage = Coverage(terms)
+        kept: list[SearchHit] = []
+        for candidate in scored:
+            hit = ranks.hit(records[candidate.memory_id], candidate, coverage, explain)
+            if hit.relevance >= min_relevance:
+                kept.append(hit)
+                if len(kept) == limit:
+                    break
+        return kept
 
     def _weight(self, record: MemoryRecord, asked: Asked) -> float:
         weight = self._decay.weight(record, asked.now) if self.signals.importance else 1.0
@@ -179,45 +190,50 @@ class Ranks:
         self._level = level  # the query's background similarity (background.py)
         self.text_ids = [hit.memory_id for hit in text]
         self.vector_ids = [hit.memory_id for hit in vector]
-        self._text = {hit.memory_id: _match(n, hit) for n, hit in enumerate(text, 1)}
-        self._vector = {hit.memory_id: _match(n, hit) for n, hit in enumerate(vector, 1)}
+        # Plain pairs: a model for each of a hundred candidates per search cost more
+        # than the search, and only an explanation shows them.
+        self._text = {hit.memory_id: (n, _finite(hit.score)) for n, hit in enumerate(text, 1)}
+        self._vector = {hit.memory_id: (n, _finite(hit.score)) for n, hit in enumerate(vector, 1)}
 
     def hit(
-        self, record: MemoryRecord, scored: Scored, terms: list[str], explain: bool
+        self, record: MemoryRecord, scored: Scored, coverage: Coverage, explain: bool
     ) -> SearchHit:
         text, vector = self._text.get(record.id), self._vector.get(record.id)
-        similarity = vector.score if vector is not None else None
+        similarity = vector[1] if vector is not None else None
         dense = None
         if similarity is not None and self._level is not None:
             dense = above_background(similarity, self._level)
-        coverage = term_coverage(terms, record.text)
+        share = coverage.share(record.text)
         if record.context:  # the turns around it count, at half (as in full text)
-            context = term_coverage(terms, f"{record.text}\n{record.context}")
-            coverage = max(coverage, CONTEXT_SHARE * context)
+            context = coverage.share(f"{record.text}\n{record.context}")
+            share = max(share, CONTEXT_SHARE * context)
         explanation = None
         if explain:
             explanation = SearchExplanation(
-                text=text,
-                vector=vector,
+                text=_match(text),
+                vector=_match(vector),
                 fused=scored.fused,
                 weight=scored.weight,
                 similarity=similarity,
                 background=self._level,
-                term_coverage=coverage,
+                term_coverage=share,
             )
         # The records were validated as they were read: construct, don't re-validate.
         return SearchHit.model_construct(
             **record.__dict__,
             score=scored.fused * scored.weight,
-            relevance=relevance(dense, coverage),
-            text_rank=text.rank if text is not None else None,
-            vector_rank=vector.rank if vector is not None else None,
+            relevance=relevance(dense, share),
+            text_rank=text[0] if text is not None else None,
+            vector_rank=vector[0] if vector is not None else None,
             explanation=explanation,
         )
 
 
-def _match(rank: int, hit: Hit) -> RankerMatch:
+def _finite(score: float) -> float:
     # pgvector's cosine distance to a zero vector (a blank query under the hashing
     # embedder) is NaN: no similarity at all, which reads as 0.
-    score = hit.score if math.isfinite(hit.score) else 0.0
-    return RankerMatch(rank=rank, score=score)
+    return score if math.isfinite(score) else 0.0
+
+
+def _match(ranked: tuple[int, float] | None) -> RankerMatch | None:
+    return None if ranked is None else RankerMatch(rank=ranked[0], score=ranked[1])
