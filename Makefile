@@ -32,10 +32,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# One test process per core; TEST_WORKERS=0 runs them in this process (pdb, -s).
-TEST_WORKERS ?= auto
 unit: $(STAMP) browser
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest
 
 test: lint typecheck unit
 

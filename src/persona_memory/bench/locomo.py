@@ -34,9 +34,17 @@ class Conversation:
     questions: list[Question]
 
 
-def load_locomo(path: Path, limit: int | None = None) -> list[Conversation]:
+def load_locomo(
+    path: Path, limit: int | None = None, *, questions: int | None = None
+) -> list[Conversation]:
+    """The first ``limit`` conversations, each with its first ``questions`` questions
+    (None: all of them; a quick run asks fewer, every turn is still ingested)."""
     samples = json.loads(path.read_text(encoding="utf-8"))
-    return [_conversation(sample) for sample in samples[:limit]]
+    conversations = [_conversation(sample) for sample in samples[:limit]]
+    if questions is not None:
+        for conversation in conversations:
+            del conversation.questions[questions:]
+    return conversations
 
 
 def _conversation(sample: dict[str, object]) -> Conversation:

@@ -261,9 +261,13 @@ class Remembering:
 
 
 def run(
-    data: Path, *, settings: Settings | None = None, conversations: int | None = None
+    data: Path,
+    *,
+    settings: Settings | None = None,
+    conversations: int | None = None,
+    questions: int | None = None,
 ) -> BenchReport:
-    dataset = load_locomo(data, conversations)
+    dataset = load_locomo(data, conversations, questions=questions)
     base = settings or Settings()
     with tempfile.TemporaryDirectory() as folder:
 
@@ -500,8 +504,9 @@ def run_and_write(
     *,
     settings: Settings | None = None,
     conversations: int | None = None,
+    questions: int | None = None,
 ) -> str:
-    report = run(data, settings=settings, conversations=conversations)
+    report = run(data, settings=settings, conversations=conversations, questions=questions)
     out.mkdir(parents=True, exist_ok=True)
     text = render(report)
     (out / "retrieval.md").write_text(text + "\n", encoding="utf-8")

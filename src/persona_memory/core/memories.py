@@ -33,7 +33,8 @@ from persona_memory.core.scope import Scope, ScopeKind, visible_scopes
 MAX_CONTEXT_CHARS = 4_000
 # A search's default min_score (relevance, 0-1): chosen by leave-one-conversation-out
 # on LoCoMo dev to drop the padding below it, before context counted for words;
-# with it, that picks 0.28-0.30 (docs/retrieval.md, "Scores").
+# kept when that picked 0.28-0.30, as the higher floor drops paraphrases for little
+# (docs/retrieval.md, "Scores").
 DEFAULT_MIN_SCORE = 0.14
 CONTEXT_DESCRIPTION = (
     "what the memory was said in (neighbouring turns, speaker, date): matched by "

@@ -477,6 +477,10 @@ def bench_retrieval(
     conversations: Annotated[
         int | None, typer.Option(min=1, help="Use only the first N conversations.")
     ] = None,
+    questions: Annotated[
+        int | None,
+        typer.Option(min=1, help="Ask only the first N questions of each (a quick run)."),
+    ] = None,
     embedder: Annotated[str, setting_option("embedder", help="Embedder name.")] = setting_default(
         "embedder"
     ),
@@ -495,7 +499,9 @@ def bench_retrieval(
         raise typer.Exit(2)
 
     settings = settings_for(None, embedder=embedder)
-    report = run_and_write(data, out, settings=settings, conversations=conversations)
+    report = run_and_write(
+        data, out, settings=settings, conversations=conversations, questions=questions
+    )
     typer.echo(report)
 
 
