@@ -70,15 +70,19 @@ def test_harness_reports_all_modes(tmp_path: Path) -> None:
     assert [a["context_turns"] for a in steps] == [0, 0, 2, 2]
     assert steps[-1]["result"] == report["modes"][0]  # the last step is the default
     # Context helps even the hashing embedder's search: a real effect, not noise.
-    assert steps[2]["result"]["recall_at"]["10"] > steps[0]["result"]["recall_at"]["10"]
+    assert steps[2]["result"]["recall_at"]["10"] > steps[1]["result"]["recall_at"]["10"]
     loo = report["leave_one_out"]
     assert loo["result"]["questions"] == report["modes"][0]["questions"]
     assert set(loo["chosen"]) == {"conv-26"} and len(loo["chosen"]["conv-26"]) == 3
-    names = report["names_leave_one_out"]
-    assert names["chosen"]["conv-26"][0] in (1.0, 1.25, 1.5, 2.0, 3.0)
-    boosts = report["name_boosts"]
-    assert boosts[0]["mode"] == "name boost 1.0"
-    assert boosts[0]["recall_at"] == report["modes"][0]["recall_at"]  # 1.0 is the default: off
+    subjects = report["subjects_leave_one_out"]
+    assert subjects["chosen"]["conv-26"][0] in (1.0, 1.5, 2.0, 2.5, 3.0)
+    boosts = {m["mode"]: m["recall_at"] for m in report["subject_boosts"]}
+    assert boosts["subject boost 2.0"] == report["modes"][0]["recall_at"]  # the default
+    assert boosts["subject boost 1.0"] == steps[2]["result"]["recall_at"]  # off: the step before
+    fusions = {m["mode"]: m["recall_at"] for m in report["fusions"]}
+    assert fusions["rrf, dense weight 0.5"] == report["modes"][0]["recall_at"]  # the default
+    assert fusions["rrf, dense weight 0.5"] != fusions["linear, dense weight 0.5"]
+    assert report["fusions_leave_one_out"]["chosen"]["conv-26"][0] in ("rrf", "linear")
     [asked] = load_locomo(DATA, 1, questions=60)
     assert len(asked.questions) == 60 and len(asked.turns) == 419
     categories = {str(question.category) for question in asked.questions}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from persona_memory import Memory, PersonaCreate, Settings
-from persona_memory.retrieval.names import question_names
+from persona_memory.retrieval.names import question_names, subject
 from persona_memory.retrieval.validity import question_time
 
 CHANGED = datetime(2025, 6, 1, tzinfo=UTC)
@@ -109,19 +109,33 @@ def test_the_names_a_question_names(question: str, names: set[str]) -> None:
     assert question_names(question) == names
 
 
-def test_with_the_name_boost_a_memory_naming_whom_the_question_names_comes_first(
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Melanie: I signed up for a pottery class.", "melanie"),
+        ("Melanie's kids love dinosaurs", "melanie"),
+        ('"Jon-Paul" moved to Paris', "jon-paul"),
+        ("Thanks, Melanie!", "thanks"),
+        ("...", ""),
+    ],
+)
+def test_a_memory_s_subject_is_its_first_word(text: str, first: str) -> None:
+    assert subject(text) == first
+
+
+def test_with_the_subject_boost_a_memory_by_or_about_whom_the_question_names_comes_first(
     memory: Memory, settings: Settings
 ) -> None:
     memory.personas.create(PersonaCreate(id="brad", name="Brad"))
-    # The second matches the question's words better; only the first names Jon.
-    memory.add("Jon went to the pottery class", persona_id="brad", user_id="alice")
+    # The second matches the question's words better and names Jon, but is not
+    # about him; the first is.
+    memory.add("Jon: I went to the pottery class", persona_id="brad", user_id="alice")
     memory.add(
-        "Pottery class, the pottery class we went to: what did we make?",
+        "Maria: Jon, the pottery class we went to: what did we make at the pottery class?",
         persona_id="brad",
         user_id="alice",
-        context="Jon asked about it",
     )
     question = "What did Jon make at the pottery class?"
-    assert texts(memory, question)[0].startswith("Pottery class")  # off by default
-    with reopened(settings, name_boost=1.5) as boosted:
-        assert texts(boosted, question)[0] == "Jon went to the pottery class"
+    assert texts(memory, question)[0] == "Jon: I went to the pottery class"  # on by default
+    with reopened(settings, subject_boost=1.0) as plain:
+        assert texts(plain, question)[0].startswith("Maria:")

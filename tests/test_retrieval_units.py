@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from persona_memory.retrieval.background import above_background
-from persona_memory.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from persona_memory.retrieval.fusion import RRF_K, linear_fusion, reciprocal_rank_fusion
 from persona_memory.retrieval.relevance import COMMON, relevance, term_coverage
 from persona_memory.retrieval.terms import query_terms
 
@@ -44,6 +44,64 @@ def test_rrf_scores_are_sums_of_reciprocal_ranks(rankings: list[list[str]]) -> N
         assert score == pytest.approx(expected)
     scores = [score for _, score in reciprocal_rank_fusion(rankings)]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_linear_fusion_keeps_how_far_apart_a_ranker_puts_two_memories() -> None:
+    # Full text puts a far ahead of b; dense barely prefers b. Ranks alone tie them.
+    text = [("a", 10.0), ("b", 2.0), ("c", 1.0)]
+    dense = [("b", 0.81), ("a", 0.80), ("c", 0.30)]
+    assert [i for i, _ in reciprocal_rank_fusion([["a", "b", "c"], ["b", "a", "c"]])][:2] == [
+        "a",
+        "b",
+    ]  # a tie, kept in first-seen order
+    fused = dict(linear_fusion([text, dense]))
+    assert fused["a"] == pytest.approx(1.0 + (0.80 - 0.30) / (0.81 - 0.30))
+    assert fused["b"] == pytest.approx((2.0 - 1.0) / (10.0 - 1.0) + 1.0)
+    assert fused["c"] == 0.0  # the floor of both
+    assert fused["a"] > fused["b"]
+
+
+def test_linear_fusion_rescales_against_a_fixed_depth() -> None:
+    ranking = [(f"m{n}", 100.0 - n) for n in range(60)]
+    fused = dict(linear_fusion([ranking], at=50))
+    assert fused["m0"] == 1.0 and fused["m49"] == 0.0 and fused["m55"] == 0.0
+    # Asking for fewer results does not move the scores of those returned.
+    assert dict(linear_fusion([ranking[:55]], at=50))["m10"] == fused["m10"]
+    assert dict(linear_fusion([[("x", 3.0), ("y", 3.0)]])) == {"x": 1.0, "y": 1.0}
+    assert linear_fusion([[], []]) == []
+    with pytest.raises(ValueError):
+        linear_fusion([[("x", 1.0)]], weights=[1.0, 2.0])
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from("abcdefgh"), st.floats(-50, 50, allow_nan=False), min_size=1
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.integers(1, 10),
+)
+def test_linear_fusion_scores_are_weighted_shares_between_best_and_floor(
+    scores: list[dict[str, float]], at: int
+) -> None:
+    rankings = [sorted(s.items(), key=lambda pair: -pair[1]) for s in scores]
+    weights = [1.0 + n / 2 for n in range(len(rankings))]
+    fused = linear_fusion(rankings, weights, at=at)
+    for item, score in fused:
+        expected = 0.0
+        for ranking, weight in zip(rankings, weights, strict=True):
+            values = [value for _, value in ranking]
+            top, floor = values[0], values[min(at, len(values)) - 1]
+            if item in dict(ranking):
+                value = dict(ranking)[item]
+                share = 1.0 if top == floor else min(1.0, max(0.0, (value - floor) / (top - floor)))
+                expected += weight * share
+        assert score == pytest.approx(expected)
+        assert 0.0 <= score <= sum(weights) + 1e-9
+    assert [s for _, s in fused] == sorted((s for _, s in fused), reverse=True)
+    assert {i for i, _ in fused} == {i for s in scores for i in s}
 
 
 # --- relevance ------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT
-from persona_memory.retrieval.names import NAME_BOOST
+from persona_memory.retrieval.fusion import FUSION, RRF_K, VECTOR_WEIGHT, FusionMethod
+from persona_memory.retrieval.names import SUBJECT_BOOST
 from persona_memory.storage.index import CONTEXT_WEIGHT
 
 # How help and docs show the two databases' paths: in shell syntax, so that the
@@ -87,7 +87,8 @@ class Settings(BaseSettings):
     rrf_k: int = Field(
         default=RRF_K,
         ge=1,
-        description="Reciprocal-rank-fusion constant for hybrid search; smaller favours top ranks.",
+        description="Reciprocal-rank-fusion constant (with `fusion: rrf`); smaller favours "
+        "top ranks.",
     )
     context_weight: float = Field(
         default=CONTEXT_WEIGHT,
@@ -115,14 +116,21 @@ class Settings(BaseSettings):
         "also reads superseded facts and ranks them first; other questions rank them "
         "last. Off: superseded facts only with `include_expired`, unranked.",
     )
-    name_boost: float = Field(
-        default=NAME_BOOST,
+    subject_boost: float = Field(
+        default=SUBJECT_BOOST,
         ge=1.0,
         le=10.0,
-        description="Search multiplies the relevance of a memory whose own text names "
-        "someone the question names (a capitalised word) by this; 1 (the default) turns "
-        "it off: on LoCoMo dev it did not survive leave-one-conversation-out "
-        "(docs/retrieval.md).",
+        description="Search multiplies the relevance of a memory whose text starts with "
+        "a name the question names (a capitalised word): a transcript line by that "
+        "one, a fact about them. 1 turns it off. Chosen by leave-one-conversation-out "
+        "on LoCoMo dev (docs/retrieval.md).",
+    )
+    fusion: FusionMethod = Field(
+        default=FUSION,
+        description="How hybrid search fuses full text and dense: `linear` (each "
+        "ranking's scores rescaled between its best and its 50th, weighted and added) "
+        "or `rrf` (reciprocal rank fusion, with `rrf_k`). Chosen by "
+        "leave-one-conversation-out on LoCoMo dev (docs/retrieval.md).",
     )
     vector_cache_mb: int = Field(
         default=512,

@@ -239,11 +239,12 @@ class Memory:
             self.embedder,
             rrf_k=self.settings.rrf_k,
             vector_weight=self.settings.vector_weight,
+            fusion=self.settings.fusion,
             decay=self.decay,
             signals=RankingSignals(
                 importance=self.settings.rank_by_importance,
                 validity=self.settings.rank_by_validity,
-                name_boost=self.settings.name_boost,
+                subject_boost=self.settings.subject_boost,
             ),
         )
         self.llm = llm_from_settings(self.settings)

@@ -33,6 +33,7 @@ from persona_memory.core.memories import MemoryCreate, SearchHit, SearchMode, Se
 from persona_memory.core.personas import PersonaCreate
 from persona_memory.core.ports import Embedder, Vectors
 from persona_memory.memory import Memory
+from persona_memory.retrieval.fusion import FusionMethod
 
 PERSONA = "locomo"
 RECALL_AT = (5, 10, 20)
@@ -45,9 +46,10 @@ INGEST_BATCH = 128
 CONTEXT_TURNS = (1, 2, 3)
 CONTEXT_WEIGHTS = (0.3, 0.5, 0.7, 1.0)
 VECTOR_WEIGHTS = (0.5, 0.7, 1.0)
-# Then, with those at their defaults, the factor for memories naming whom the
-# question names (1: off).
-NAME_BOOSTS = (1.0, 1.25, 1.5, 2.0, 3.0)
+# Then, each with the others at their defaults: the factor for memories by or
+# about whom the question names (1: off), and the fusion with each dense weight.
+SUBJECT_BOOSTS = (1.0, 1.5, 2.0, 2.5, 3.0)
+FUSIONS: tuple[FusionMethod, ...] = ("rrf", "linear")
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 
 
@@ -76,7 +78,7 @@ class LeaveOneOut:
     """Each conversation scored with the knobs that did best on the other four."""
 
     result: ModeResult
-    chosen: dict[str, list[float]]  # held-out conversation -> [context, vector weight]
+    chosen: dict[str, list[float | str]]  # held-out conversation -> its knobs
 
 
 @dataclass
@@ -92,10 +94,14 @@ class BenchReport:
     vector_weight: float = 0.0
     ablation: list[Ablation] = field(default_factory=list)
     leave_one_out: LeaveOneOut | None = None
-    name_boost: float = 1.0
-    # Tried on top of the defaults: each name boost, and one chosen per fold.
-    name_boosts: list[ModeResult] = field(default_factory=list)
-    names_leave_one_out: LeaveOneOut | None = None
+    fusion: str = ""
+    subject_boost: float = 1.0
+    # Tried on top of the defaults: each subject boost, and one chosen per fold.
+    subject_boosts: list[ModeResult] = field(default_factory=list)
+    subjects_leave_one_out: LeaveOneOut | None = None
+    # The same for the fusion and its dense weight.
+    fusions: list[ModeResult] = field(default_factory=list)
+    fusions_leave_one_out: LeaveOneOut | None = None
     query_embedding_ms_p50: float = 0.0
     query_embedding_ms_p95: float = 0.0
     default_search_ms_p50: float = 0.0
@@ -210,8 +216,9 @@ def summary(mode: str, scored: list[Scored]) -> ModeResult:
     )
 
 
-# Context turns each side, context weight, dense weight; or a name boost alone.
-Knobs = tuple[float, ...]
+# Context turns each side, context weight, dense weight; a subject boost alone; or
+# a fusion and its dense weight.
+Knobs = tuple[float | str, ...]
 
 
 def leave_one_out(
@@ -221,7 +228,7 @@ def leave_one_out(
     (ties to the first in the grid), then that conversation's questions with them."""
     first = next(iter(grid.values()))
     held: list[Scored] = []
-    chosen: dict[str, list[float]] = {}
+    chosen: dict[str, list[float | str]] = {}
     for conversation in dict.fromkeys(s.conversation for s in first):
 
         def others(knobs: Knobs, out: str = conversation) -> float:
@@ -271,51 +278,63 @@ def run(
     base = settings or Settings()
     with tempfile.TemporaryDirectory() as folder:
 
-        def at(name: str, **knobs: float) -> Settings:
+        def at(name: str, **knobs: float | str) -> Settings:
             return base.model_copy(update={"database_url": str(Path(folder) / name), **knobs})
 
         with Memory(settings=at("plain.db")) as memory:
             memory.embedder.embed(["warm up"])  # first model load is not measured
             embed_ms = _embedding_ms(memory.embedder, dataset)
             embedder = Remembering(memory.embedder)
-            # Every step before the last runs without the name boost, as they were tuned.
-            off = {"name_boost": 1.0}
-            bare_settings = at("plain.db", vector_weight=1.0, **off)
-            with Memory(settings=bare_settings, embedder=embedder) as bare:
-                count, seconds = ingest(bare, dataset, turns=0)
-                baseline = summary("hybrid", score(bare, dataset, "hybrid"))
-            with Memory(settings=at("plain.db", **off), embedder=embedder) as weighted:
-                plain = summary("hybrid", score(weighted, dataset, "hybrid"))
+
+            def scored(name: str, **knobs: float | str) -> list[Scored]:
+                with Memory(settings=at(name, **knobs), embedder=embedder) as memory_:
+                    return score(memory_, dataset, "hybrid")
+
+            # Every step before the last runs without the subject boost, as they were tuned.
+            off = {"subject_boost": 1.0}
+            with Memory(settings=at("plain.db"), embedder=embedder) as plain:
+                count, seconds = ingest(plain, dataset, turns=0)
+            bare = scored("plain.db", vector_weight=1.0, **off)
+            weighted = scored("plain.db", **off)
             grid: dict[Knobs, list[Scored]] = {}
             for turns in CONTEXT_TURNS:
                 name = f"context-{turns}.db"
                 with Memory(settings=at(name), embedder=embedder) as fresh:
                     ingest(fresh, dataset, turns=turns)
                 for weights in itertools.product(CONTEXT_WEIGHTS, VECTOR_WEIGHTS):
-                    tuned = at(name, context_weight=weights[0], vector_weight=weights[1], **off)
-                    with Memory(settings=tuned, embedder=embedder) as memory_:
-                        grid[(turns, *weights)] = score(memory_, dataset, "hybrid")
+                    grid[(turns, *weights)] = scored(
+                        name, context_weight=weights[0], vector_weight=weights[1], **off
+                    )
             name = f"context-{DEFAULT_CONTEXT_TURNS}.db"
             with Memory(settings=at(name), embedder=embedder) as default:
                 modes = [summary(m, score(default, dataset, m)) for m in get_args(SearchMode)]
                 search_ms = _default_search_ms(default, dataset)
-            names: dict[Knobs, list[Scored]] = {}
-            for boost in NAME_BOOSTS:
-                with Memory(settings=at(name, name_boost=boost), embedder=embedder) as named:
-                    names[(boost,)] = score(named, dataset, "hybrid")
-            unweighted = (DEFAULT_CONTEXT_TURNS, base.context_weight, 1.0)
+            subjects: dict[Knobs, list[Scored]] = {
+                (b,): scored(name, subject_boost=b) for b in SUBJECT_BOOSTS
+            }
+            fusions: dict[Knobs, list[Scored]] = {
+                (f, w): scored(name, fusion=f, vector_weight=w)
+                for f, w in itertools.product(FUSIONS, VECTOR_WEIGHTS)
+            }
+            contexted = (DEFAULT_CONTEXT_TURNS, base.context_weight, base.vector_weight)
             ablation = [
-                Ablation("turns alone (RRF, equal weights)", 0, 0.0, 1.0, baseline),
-                Ablation("+ dense weight", 0, 0.0, base.vector_weight, plain),
                 Ablation(
-                    f"+ context ({DEFAULT_CONTEXT_TURNS} turns each side, date), equal weights",
+                    f"turns alone ({base.fusion}, equal weights)",
+                    0,
+                    0.0,
+                    1.0,
+                    summary("hybrid", bare),
+                ),
+                Ablation("+ dense weight", 0, 0.0, base.vector_weight, summary("hybrid", weighted)),
+                Ablation(
+                    f"+ context ({DEFAULT_CONTEXT_TURNS} turns each side, date)",
                     DEFAULT_CONTEXT_TURNS,
                     base.context_weight,
-                    1.0,
-                    summary("hybrid", grid[unweighted]) if unweighted in grid else plain,
+                    base.vector_weight,
+                    summary("hybrid", grid[contexted]) if contexted in grid else modes[0],
                 ),
                 Ablation(
-                    "+ context + dense weight (default)",
+                    "+ subject boost (default)",
                     DEFAULT_CONTEXT_TURNS,
                     base.context_weight,
                     base.vector_weight,
@@ -334,9 +353,12 @@ def run(
                 vector_weight=base.vector_weight,
                 ablation=ablation,
                 leave_one_out=leave_one_out(grid),
-                name_boost=base.name_boost,
-                name_boosts=[summary(f"name boost {k[0]}", v) for k, v in names.items()],
-                names_leave_one_out=leave_one_out(names, "name boost, leave-one-out"),
+                fusion=base.fusion,
+                subject_boost=base.subject_boost,
+                subject_boosts=[summary(f"subject boost {k[0]}", v) for k, v in subjects.items()],
+                subjects_leave_one_out=leave_one_out(subjects, "subject boost, leave-one-out"),
+                fusions=[summary(f"{k[0]}, dense weight {k[1]}", v) for k, v in fusions.items()],
+                fusions_leave_one_out=leave_one_out(fusions, "fusion, leave-one-out"),
                 query_embedding_ms_p50=percentile(embed_ms, 50),
                 query_embedding_ms_p95=percentile(embed_ms, 95),
                 default_search_ms_p50=percentile(search_ms, 50),
@@ -394,6 +416,15 @@ def _categories(label: str, m: ModeResult) -> str:
     )
 
 
+def _tried(rows: list[ModeResult], loo: LeaveOneOut | None) -> tuple[list[str], str]:
+    """The table rows of a knob's values and its leave-one-out, and the choices."""
+    lines = [_row(m.mode, m) for m in rows]
+    if loo is None:
+        return lines, "-"
+    chosen = ", ".join(f"{c}: {' / '.join(map(str, w))}" for c, w in loo.chosen.items())
+    return [*lines, _row(loo.result.mode, loo.result)], chosen
+
+
 def render(report: BenchReport) -> str:
     head = "| | R@5 | R@10 | R@20 | ctx 500 | ctx 1k | ctx 2k |"
     rule = "|---|---|---|---|---|---|---|"
@@ -403,12 +434,8 @@ def render(report: BenchReport) -> str:
     ]
     ablation = [_row(a.step, a.result) for a in report.ablation]
     loos = [x for x in (report.leave_one_out,) if x is not None]
-    boosts = [_row(m.mode, m) for m in report.name_boosts]
-    names_loo = report.names_leave_one_out
-    boosts += [_row(names_loo.result.mode, names_loo.result)] if names_loo else []
-    names_chosen = (
-        ", ".join(f"{c}: {w[0]}" for c, w in names_loo.chosen.items()) if names_loo else "-"
-    )
+    boosts, subjects_chosen = _tried(report.subject_boosts, report.subjects_leave_one_out)
+    fusions, fusions_chosen = _tried(report.fusions, report.fusions_leave_one_out)
     loo_rows = [_row(x.result.mode, x.result) for x in loos]
     chosen = [
         f"{x.result.mode}: "
@@ -418,7 +445,11 @@ def render(report: BenchReport) -> str:
     ]
     categories = [_categories(a.step, a.result) for a in report.ablation]
     categories += [_categories(x.result.mode, x.result) for x in loos]
-    categories += [_categories(names_loo.result.mode, names_loo.result)] if names_loo else []
+    categories += [
+        _categories(x.result.mode, x.result)
+        for x in (report.fusions_leave_one_out, report.subjects_leave_one_out)
+        if x is not None
+    ]
     machine_line = ", ".join(f"{k}: {v}" for k, v in report.machine.items())
     names = " | ".join(f"{c} {n}" for c, n in CATEGORIES.items())
     return "\n".join(
@@ -433,7 +464,8 @@ def render(report: BenchReport) -> str:
             f"Ingest: {report.ingest_per_second:.0f} memories/s "
             f"({report.ingest_seconds:.1f} s, batches of {INGEST_BATCH}, embedding included).",
             f"Defaults: context weight {report.context_weight}, dense weight "
-            f"{report.vector_weight} (full text 1), name boost {report.name_boost}.",
+            f"{report.vector_weight} (full text 1), {report.fusion} fusion, subject boost "
+            f"{report.subject_boost}.",
             "",
             "## Modes (defaults)",
             "",
@@ -459,7 +491,7 @@ def render(report: BenchReport) -> str:
             "Each conversation is scored with the knobs (context turns each side / context "
             "weight / dense weight) that gave the best R@10 on the other four, from turns "
             f"{list(CONTEXT_TURNS)}, context weights {list(CONTEXT_WEIGHTS)} and dense "
-            f"weights {list(VECTOR_WEIGHTS)}, without the name boost.",
+            f"weights {list(VECTOR_WEIGHTS)}, without the subject boost.",
             "",
             head,
             rule,
@@ -469,12 +501,23 @@ def render(report: BenchReport) -> str:
             "",
             *[f"- {line}" for line in chosen],
             "",
-            "## Name boost (tried; not kept)",
+            "## Fusion",
             "",
-            "Each row multiplies the score of a memory whose own text names someone the "
-            "question names (PERSONA_MEMORY_NAME_BOOST), on top of the defaults. The last "
-            "row scores each conversation with the boost that did best on the other four "
-            f"(chosen: {names_chosen}). It is kept only if that row beats the defaults.",
+            "Each row fuses full text and dense one way (PERSONA_MEMORY_FUSION), with one "
+            "dense weight (PERSONA_MEMORY_VECTOR_WEIGHT), the other knobs at their "
+            "defaults. The last row scores each conversation with the pair that did best "
+            f"on the other four (chosen: {fusions_chosen}).",
+            "",
+            head,
+            rule,
+            *fusions,
+            "",
+            "## Subject boost",
+            "",
+            "Each row multiplies the score of a memory whose text starts with a name the "
+            "question names (PERSONA_MEMORY_SUBJECT_BOOST; `retrieval/names.py`), the "
+            "other knobs at their defaults. The last row scores each conversation with the "
+            f"boost that did best on the other four (chosen: {subjects_chosen}).",
             "",
             head,
             rule,

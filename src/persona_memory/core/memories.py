@@ -232,7 +232,7 @@ class SearchExplanation(Model):
 
     text: RankerMatch | None = Field(description="full text (BM25), if it matched")
     vector: RankerMatch | None = Field(description="dense, if among its candidates")
-    fused: float = Field(description="reciprocal rank fusion of the two ranks")
+    fused: float = Field(description="the two rankings fused (reciprocal ranks, or linear)")
     weight: float = Field(
         description="what the ranking signals multiplied it by: decayed importance, "
         "validity, a name the question asks about"
@@ -249,7 +249,7 @@ class SearchHit(MemoryRecord):
     """A memory found by a search, with its score, relevance and ranks."""
 
     score: float = Field(
-        description="fused score (rank fusion times the ranking signals): orders this "
+        description="fused score (the fusion times the ranking signals): orders this "
         "list, higher is better; not comparable across queries"
     )
     relevance: float = Field(

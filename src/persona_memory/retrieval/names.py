@@ -1,23 +1,24 @@
-"""Names as a ranking signal: a memory whose own text names someone (or
-something) the question names is more likely about it.
+"""Subjects as a ranking signal: a memory whose text starts with a name the
+question names is by or about that one, as a transcript line ("Melanie: I
+signed up for a pottery class") or a fact ("Alice is allergic to peanuts") is.
 
 Full text already matches the name, but a conversation's names are in nearly
-every memory's context, so that match says little; the memory's own text
-saying the name might say more. Measured, it did not pay: on LoCoMo dev x1.5
-raised R@10 from 0.768 to 0.773 on the whole split, but choosing the boost by
-leave-one-conversation-out gave 0.764 (bench/results/retrieval.md). So it is
-off by default, kept as a switch for data where names do carry the signal.
+every memory's text or context ("Thanks, Melanie!"), so that match says little
+about whom a memory is about; its first word says more. Measured on LoCoMo dev
+(bench/results/retrieval.md): a factor of 1.5 anywhere in the text gained R@10
+0.005 and lost it under leave-one-conversation-out; the same factor on the
+subject gained 0.018, and leave-one-conversation-out chose it in every fold.
 """
 
 from __future__ import annotations
 
 import re
 
-# Off: leave-one-conversation-out did not beat it (see above).
-NAME_BOOST = 1.0
+# Chosen by leave-one-conversation-out on LoCoMo dev (docs/retrieval.md).
+SUBJECT_BOOST = 2.0
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w-]*")
-_WORD = re.compile(r"\w+")
+_FIRST_WORD = re.compile(r"[^\w]*([\w-]+)")
 _SENTENCE_END = re.compile(r"[.!?:]\s*$")
 _NOT_NAMES = frozenset({"i", "i'm", "i've", "i'd", "i'll"})
 
@@ -36,6 +37,13 @@ def question_names(question: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def names_any(names: frozenset[str], text: str) -> bool:
-    """Whether ``text`` has one of ``names`` as a word (any case)."""
-    return bool(names) and not names.isdisjoint(_WORD.findall(text.lower()))
+def subject(text: str) -> str:
+    """A memory's first word, lower-cased: "Melanie: ..." and "Melanie's dog ..."
+    -> melanie (a possessive's "s" is not part of the word)."""
+    match = _FIRST_WORD.match(text)
+    return match.group(1).lower() if match else ""
+
+
+def about_named(names: frozenset[str], text: str) -> bool:
+    """Whether ``text`` starts with one of ``names``."""
+    return bool(names) and subject(text) in names

@@ -1,8 +1,8 @@
 """Hybrid search: BM25 and dense top-k inside the reader's scopes, fused, then
 weighted by each memory's effective importance (core/decay.py), for a
 memory whose validity has ended by the time the question asks about
-(retrieval/validity.py), and by whether it names whom the question names
-(retrieval/names.py). Each signal can be switched off."""
+(retrieval/validity.py), and by whether it is by or about whom the question
+names (retrieval/names.py). Each signal can be switched off."""
 
 from __future__ import annotations
 
@@ -23,8 +23,15 @@ from persona_memory.core.memories import (
 )
 from persona_memory.core.ports import Embedder, Hit, Store, Vectors
 from persona_memory.retrieval.background import Background, above_background
-from persona_memory.retrieval.fusion import RRF_K, VECTOR_WEIGHT, reciprocal_rank_fusion
-from persona_memory.retrieval.names import NAME_BOOST, names_any, question_names
+from persona_memory.retrieval.fusion import (
+    FUSION,
+    RRF_K,
+    VECTOR_WEIGHT,
+    FusionMethod,
+    linear_fusion,
+    reciprocal_rank_fusion,
+)
+from persona_memory.retrieval.names import SUBJECT_BOOST, about_named, question_names
 from persona_memory.retrieval.relevance import CONTEXT_SHARE, Coverage, relevance
 from persona_memory.retrieval.terms import query_terms
 from persona_memory.retrieval.validity import (
@@ -50,7 +57,7 @@ class RankingSignals:
 
     importance: bool = True  # decayed importance, 0.5-1.0 (core/decay.py)
     validity: bool = True  # ended memories by the question's time (retrieval/validity.py)
-    name_boost: float = NAME_BOOST  # the memory names whom the question names; 1: off
+    subject_boost: float = SUBJECT_BOOST  # its text starts with a name asked about; 1: off
 
 
 class HybridSearcher:
@@ -62,6 +69,7 @@ class HybridSearcher:
         depth: int = 50,
         rrf_k: int = RRF_K,
         vector_weight: float = VECTOR_WEIGHT,
+        fusion: FusionMethod = FUSION,
         decay: Decay | None = None,
         signals: RankingSignals = RankingSignals(),
     ) -> None:
@@ -72,6 +80,7 @@ class HybridSearcher:
         # Each ranker contributes this many candidates before fusion.
         self._depth = depth
         self._rrf_k = rrf_k
+        self._fusion = fusion
         self._weights = (1.0, vector_weight)
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vector-search")
         self._background = Background(embedder)
@@ -129,14 +138,12 @@ class HybridSearcher:
             dense = vector_ranking.result() if vector_ranking is not None else []
             level = self._background.level(vector) if vector is not None else None
             ranks = Ranks(text_hits, dense, level)
-            fused = reciprocal_rank_fusion(
-                [ranks.text_ids, ranks.vector_ids], weights=self._weights, k=self._rrf_k
-            )
+            fused = self._fuse(ranks)
             # The signals can lift a candidate a few places, not from the bottom of the list.
             fused = fused[: max(2 * limit, 20)]
             records = {m.id: m for m in tx.get_memories([i for i, _ in fused])}
         # Names are read from the question only when the boost is on.
-        names = question_names(text) if self.signals.name_boost != 1.0 else frozenset()
+        names = question_names(text) if self.signals.subject_boost != 1.0 else frozenset()
         asked = Asked(question_time(text), names, utcnow())
         scored = sorted(
             (
@@ -162,9 +169,19 @@ class HybridSearcher:
         weight = self._decay.weight(record, asked.now) if self.signals.importance else 1.0
         if self.signals.validity:
             weight *= validity_weight(record, asked.time, asked.now)
-        if names_any(asked.names, record.text):
-            weight *= self.signals.name_boost
+        if about_named(asked.names, record.text):
+            weight *= self.signals.subject_boost
         return weight
+
+    def _fuse(self, ranks: Ranks) -> list[tuple[str, float]]:
+        if self._fusion == "rrf":
+            rankings = [ranks.text_ids, ranks.vector_ids]
+            return reciprocal_rank_fusion(rankings, weights=self._weights, k=self._rrf_k)
+        # A memory that does not match at all: no full-text score, and the dense
+        # similarity of an unrelated statement (background.py).
+        floors = [0.0, ranks.level if ranks.level is not None else 0.0]
+        scored = [ranks.text_scored, ranks.vector_scored]
+        return linear_fusion(scored, weights=self._weights, floors=floors)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -187,9 +204,11 @@ class Ranks:
     """Each ranker's candidates, by id: their rank and the ranker's score."""
 
     def __init__(self, text: list[Hit], vector: list[Hit], level: float | None) -> None:
-        self._level = level  # the query's background similarity (background.py)
-        self.text_ids = [hit.memory_id for hit in text]
-        self.vector_ids = [hit.memory_id for hit in vector]
+        self.level = level  # the query's background similarity (background.py)
+        self.text_scored = [(hit.memory_id, _finite(hit.score)) for hit in text]
+        self.vector_scored = [(hit.memory_id, _finite(hit.score)) for hit in vector]
+        self.text_ids = [memory_id for memory_id, _ in self.text_scored]
+        self.vector_ids = [memory_id for memory_id, _ in self.vector_scored]
         # Plain pairs: a model for each of a hundred candidates per search cost more
         # than the search, and only an explanation shows them.
         self._text = {hit.memory_id: (n, _finite(hit.score)) for n, hit in enumerate(text, 1)}
@@ -201,8 +220,8 @@ class Ranks:
         text, vector = self._text.get(record.id), self._vector.get(record.id)
         similarity = vector[1] if vector is not None else None
         dense = None
-        if similarity is not None and self._level is not None:
-            dense = above_background(similarity, self._level)
+        if similarity is not None and self.level is not None:
+            dense = above_background(similarity, self.level)
         share = coverage.share(record.text)
         if record.context:  # the turns around it count, at half (as in full text)
             context = coverage.share(f"{record.text}\n{record.context}")
@@ -215,7 +234,7 @@ class Ranks:
                 fused=scored.fused,
                 weight=scored.weight,
                 similarity=similarity,
-                background=self._level,
+                background=self.level,
                 term_coverage=share,
             )
         # The records were validated as they were read: construct, don't re-validate.
