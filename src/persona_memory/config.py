@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from persona_memory.retrieval.expansion import EXPANSION_SIMILARITY, EXPANSION_WEIGHT
 from persona_memory.retrieval.fusion import FUSION, RRF_K, VECTOR_WEIGHT, FusionMethod
 from persona_memory.retrieval.names import SUBJECT_BOOST
 from persona_memory.storage.index import CONTEXT_WEIGHT
@@ -124,6 +125,22 @@ class Settings(BaseSettings):
         "a name the question names (a capitalised word): a transcript line by that "
         "one, a fact about them. 1 turns it off. Chosen by leave-one-conversation-out "
         "on LoCoMo dev (docs/retrieval.md).",
+    )
+    expansion_weight: float = Field(
+        default=EXPANSION_WEIGHT,
+        ge=0.0,
+        le=10.0,
+        description="Weight (full text weighs 1) of a third ranking in hybrid search: "
+        "full text over the words of the reader's own best candidates that the embedder "
+        "puts near the question's words (query expansion). 0 turns it off. Chosen by "
+        "leave-one-conversation-out on LoCoMo dev (docs/retrieval.md).",
+    )
+    expansion_similarity: float = Field(
+        default=EXPANSION_SIMILARITY,
+        ge=0.0,
+        le=1.0,
+        description="The cosine similarity a word needs to a word of the question to be "
+        "added by query expansion.",
     )
     fusion: FusionMethod = Field(
         default=FUSION,

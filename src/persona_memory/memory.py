@@ -75,7 +75,7 @@ from persona_memory.providers.registry import (
 from persona_memory.providers.summarizers.extractive import ExtractiveSummarizer
 from persona_memory.providers.summarizers.llm import LLMSummarizer
 from persona_memory.providers.tokenizers.approximate import ApproximateTokenizer
-from persona_memory.retrieval import HybridSearcher, RankingSignals
+from persona_memory.retrieval import Expansion, HybridSearcher, RankingSignals
 from persona_memory.storage import open_store
 from persona_memory.storage.sql.transfer import export_kinds
 from persona_memory.storage.transcripts import FolderTranscriptStore
@@ -246,6 +246,7 @@ class Memory:
                 validity=self.settings.rank_by_validity,
                 subject_boost=self.settings.subject_boost,
             ),
+            expansion=Expansion(self.settings.expansion_weight, self.settings.expansion_similarity),
         )
         self.llm = llm_from_settings(self.settings)
         self.summarizer = ExtractiveSummarizer()

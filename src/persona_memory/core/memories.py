@@ -232,7 +232,12 @@ class SearchExplanation(Model):
 
     text: RankerMatch | None = Field(description="full text (BM25), if it matched")
     vector: RankerMatch | None = Field(description="dense, if among its candidates")
-    fused: float = Field(description="the two rankings fused (reciprocal ranks, or linear)")
+    expansion: RankerMatch | None = Field(
+        default=None,
+        description="full text over the reader's words near the question's (query "
+        "expansion), if it matched",
+    )
+    fused: float = Field(description="the rankings fused (reciprocal ranks, or linear)")
     weight: float = Field(
         description="what the ranking signals multiplied it by: decayed importance, "
         "validity, a name the question asks about"

@@ -1,5 +1,5 @@
-"""Hybrid retrieval: full text and dense vectors, fused by reciprocal rank."""
+"""Hybrid retrieval: full text and dense vectors (and the query's expansion), fused."""
 
-from persona_memory.retrieval.search import HybridSearcher, RankingSignals
+from persona_memory.retrieval.search import Expansion, HybridSearcher, RankingSignals
 
-__all__ = ["HybridSearcher", "RankingSignals"]
+__all__ = ["Expansion", "HybridSearcher", "RankingSignals"]

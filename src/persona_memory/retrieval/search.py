@@ -2,7 +2,9 @@
 weighted by each memory's effective importance (core/decay.py), for a
 memory whose validity has ended by the time the question asks about
 (retrieval/validity.py), and by whether it is by or about whom the question
-names (retrieval/names.py). Each signal can be switched off."""
+names (retrieval/names.py). Each signal can be switched off. A third ranking,
+full text over words of the reader's own memories that are near the question's
+(retrieval/expansion.py), joins the fusion when it is on."""
 
 from __future__ import annotations
 
@@ -23,6 +25,13 @@ from persona_memory.core.memories import (
 )
 from persona_memory.core.ports import Embedder, Hit, Store, Vectors
 from persona_memory.retrieval.background import Background, above_background
+from persona_memory.retrieval.expansion import (
+    EXPANSION_SIMILARITY,
+    EXPANSION_WEIGHT,
+    POOL,
+    WordVectors,
+    expansion_terms,
+)
 from persona_memory.retrieval.fusion import (
     FUSION,
     RRF_K,
@@ -60,6 +69,14 @@ class RankingSignals:
     subject_boost: float = SUBJECT_BOOST  # its text starts with a name asked about; 1: off
 
 
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """The third ranking: full text over the reader's words near the question's."""
+
+    weight: float = EXPANSION_WEIGHT  # against full text's 1; 0: off
+    similarity: float = EXPANSION_SIMILARITY  # the cosine a word needs to be added
+
+
 class HybridSearcher:
     def __init__(
         self,
@@ -72,6 +89,7 @@ class HybridSearcher:
         fusion: FusionMethod = FUSION,
         decay: Decay | None = None,
         signals: RankingSignals = RankingSignals(),
+        expansion: Expansion = Expansion(),
     ) -> None:
         self._store = store
         self._embedder = embedder
@@ -81,9 +99,11 @@ class HybridSearcher:
         self._depth = depth
         self._rrf_k = rrf_k
         self._fusion = fusion
-        self._weights = (1.0, vector_weight)
+        self._weights = (1.0, vector_weight, expansion.weight)
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vector-search")
         self._background = Background(embedder)
+        self.expansion = expansion
+        self._words = WordVectors(embedder)
 
     def for_question(self, question: str, query: MemoryQuery) -> MemoryQuery:
         """The query a question should run: with validity ranking, one that asks
@@ -138,10 +158,23 @@ class HybridSearcher:
             dense = vector_ranking.result() if vector_ranking is not None else []
             level = self._background.level(vector) if vector is not None else None
             ranks = Ranks(text_hits, dense, level)
-            fused = self._fuse(ranks)
             # The signals can lift a candidate a few places, not from the bottom of the list.
-            fused = fused[: max(2 * limit, 20)]
-            records = {m.id: m for m in tx.get_memories([i for i, _ in fused])}
+            kept_for_signals = max(2 * limit, 20)
+            fused = self._fuse(ranks)[:kept_for_signals]
+            expanding = mode == "hybrid" and self.expansion.weight > 0 and bool(terms)
+            pool = [*ranks.text_ids[:POOL], *ranks.vector_ids[:POOL]] if expanding else []
+            wanted = dict.fromkeys([*(i for i, _ in fused), *pool])
+            records = {m.id: m for m in tx.get_memories(list(wanted))}
+            if expanding:
+                texts = (records[i].text for i in dict.fromkeys(pool) if i in records)
+                added = expansion_terms(
+                    terms, texts, self._words, similarity=self.expansion.similarity
+                )
+                if added:
+                    ranks.expand(tx.text_search(added, query, depth))
+                    fused = self._fuse(ranks)[:kept_for_signals]
+                    new = [i for i, _ in fused if i not in records]
+                    records |= {m.id: m for m in tx.get_memories(new)}
         # Names are read from the question only when the boost is on.
         names = question_names(text) if self.signals.subject_boost != 1.0 else frozenset()
         asked = Asked(question_time(text), names, utcnow())
@@ -175,12 +208,12 @@ class HybridSearcher:
 
     def _fuse(self, ranks: Ranks) -> list[tuple[str, float]]:
         if self._fusion == "rrf":
-            rankings = [ranks.text_ids, ranks.vector_ids]
+            rankings = [ranks.text_ids, ranks.vector_ids, ranks.expanded_ids]
             return reciprocal_rank_fusion(rankings, weights=self._weights, k=self._rrf_k)
         # A memory that does not match at all: no full-text score, and the dense
         # similarity of an unrelated statement (background.py).
-        floors = [0.0, ranks.level if ranks.level is not None else 0.0]
-        scored = [ranks.text_scored, ranks.vector_scored]
+        floors = [0.0, ranks.level if ranks.level is not None else 0.0, 0.0]
+        scored = [ranks.text_scored, ranks.vector_scored, ranks.expanded_scored]
         return linear_fusion(scored, weights=self._weights, floors=floors)
 
     def close(self) -> None:
@@ -213,6 +246,15 @@ class Ranks:
         # than the search, and only an explanation shows them.
         self._text = {hit.memory_id: (n, _finite(hit.score)) for n, hit in enumerate(text, 1)}
         self._vector = {hit.memory_id: (n, _finite(hit.score)) for n, hit in enumerate(vector, 1)}
+        self.expanded_scored: list[tuple[str, float]] = []
+        self.expanded_ids: list[str] = []
+        self._expanded: dict[str, tuple[int, float]] = {}
+
+    def expand(self, hits: list[Hit]) -> None:
+        """Add the expansion's full-text ranking (expansion.py)."""
+        self.expanded_scored = [(hit.memory_id, _finite(hit.score)) for hit in hits]
+        self.expanded_ids = [memory_id for memory_id, _ in self.expanded_scored]
+        self._expanded = {hit.memory_id: (n, _finite(hit.score)) for n, hit in enumerate(hits, 1)}
 
     def hit(
         self, record: MemoryRecord, scored: Scored, coverage: Coverage, explain: bool
@@ -231,6 +273,7 @@ class Ranks:
             explanation = SearchExplanation(
                 text=_match(text),
                 vector=_match(vector),
+                expansion=_match(self._expanded.get(record.id)),
                 fused=scored.fused,
                 weight=scored.weight,
                 similarity=similarity,

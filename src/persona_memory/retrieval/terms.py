@@ -7,6 +7,7 @@ them keeps BM25 from rewarding any turn that says "what".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 
@@ -31,3 +32,11 @@ def query_terms(text: str, limit: int = 32) -> list[str]:
     terms = [word.split("'")[0] for word in words]
     kept = [term for term in dict.fromkeys(terms) if term and term not in STOPWORDS]
     return kept[:limit]
+
+
+def content_words(texts: Iterable[str]) -> set[str]:
+    """Every distinct content word of ``texts``, as ``query_terms`` reads them
+    (numbers aside); the words are collected before they are filtered, so many
+    texts cost one pass of the expression."""
+    words = {word.split("'")[0] for word in _WORD.findall("\n".join(texts).lower())}
+    return {w for w in words if w and w not in STOPWORDS and not w.isdigit()}
