@@ -83,6 +83,16 @@ def test_harness_reports_all_modes(tmp_path: Path) -> None:
     assert fusions["rrf, dense weight 0.5"] == report["modes"][0]["recall_at"]  # the default
     assert fusions["rrf, dense weight 0.5"] != fusions["linear, dense weight 0.5"]
     assert report["fusions_leave_one_out"]["chosen"]["conv-26"][0] in ("rrf", "linear")
+    expansions = {m["mode"]: m["recall_at"] for m in report["expansions"]}
+    assert len(expansions) == 7
+    off = expansions["expansion weight 0.0, similarity 0.5"]
+    assert off == report["modes"][0]["recall_at"]  # off, the default
+    chosen = report["expansions_leave_one_out"]["chosen"]["conv-26"]
+    assert (chosen[0], chosen[1]) in {(0.0, 0.5)} | {
+        (w, f) for w in (0.3, 0.5, 0.7) for f in (0.5, 0.6)
+    }
+    assert 0 < report["expanded_search_ms_p50"] <= report["expanded_search_ms_p95"]
+    assert "## Query expansion" in text
     [asked] = load_locomo(DATA, 1, questions=60)
     assert len(asked.questions) == 60 and len(asked.turns) == 419
     categories = {str(question.category) for question in asked.questions}

@@ -50,6 +50,11 @@ VECTOR_WEIGHTS = (0.5, 0.7, 1.0)
 # about whom the question names (1: off), and the fusion with each dense weight.
 SUBJECT_BOOSTS = (1.0, 1.5, 2.0, 2.5, 3.0)
 FUSIONS: tuple[FusionMethod, ...] = ("rrf", "linear")
+# Query expansion: off, or a weight with a similarity floor (retrieval/expansion.py).
+EXPANSIONS: tuple[tuple[float, float], ...] = (
+    (0.0, 0.5),
+    *itertools.product((0.3, 0.5, 0.7), (0.5, 0.6)),
+)
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 
 
@@ -102,6 +107,11 @@ class BenchReport:
     # The same for the fusion and its dense weight.
     fusions: list[ModeResult] = field(default_factory=list)
     fusions_leave_one_out: LeaveOneOut | None = None
+    # The same for query expansion, and a default search's latency with it on.
+    expansions: list[ModeResult] = field(default_factory=list)
+    expansions_leave_one_out: LeaveOneOut | None = None
+    expanded_search_ms_p50: float = 0.0
+    expanded_search_ms_p95: float = 0.0
     query_embedding_ms_p50: float = 0.0
     query_embedding_ms_p95: float = 0.0
     default_search_ms_p50: float = 0.0
@@ -309,6 +319,13 @@ def run(
             with Memory(settings=at(name), embedder=embedder) as default:
                 modes = [summary(m, score(default, dataset, m)) for m in get_args(SearchMode)]
                 search_ms = _default_search_ms(default, dataset)
+            expanding = {"expansion_weight": EXPANSIONS[1][0], "expansion_similarity": 0.5}
+            with Memory(settings=at(name, **expanding), embedder=embedder) as expanded:
+                expanded_ms = _default_search_ms(expanded, dataset)
+            expansions: dict[Knobs, list[Scored]] = {
+                (w, f): scored(name, expansion_weight=w, expansion_similarity=f)
+                for w, f in EXPANSIONS
+            }
             subjects: dict[Knobs, list[Scored]] = {
                 (b,): scored(name, subject_boost=b) for b in SUBJECT_BOOSTS
             }
@@ -359,6 +376,13 @@ def run(
                 subjects_leave_one_out=leave_one_out(subjects, "subject boost, leave-one-out"),
                 fusions=[summary(f"{k[0]}, dense weight {k[1]}", v) for k, v in fusions.items()],
                 fusions_leave_one_out=leave_one_out(fusions, "fusion, leave-one-out"),
+                expansions=[
+                    summary(f"expansion weight {k[0]}, similarity {k[1]}", v)
+                    for k, v in expansions.items()
+                ],
+                expansions_leave_one_out=leave_one_out(expansions, "expansion, leave-one-out"),
+                expanded_search_ms_p50=percentile(expanded_ms, 50),
+                expanded_search_ms_p95=percentile(expanded_ms, 95),
                 query_embedding_ms_p50=percentile(embed_ms, 50),
                 query_embedding_ms_p95=percentile(embed_ms, 95),
                 default_search_ms_p50=percentile(search_ms, 50),
@@ -425,6 +449,10 @@ def _tried(rows: list[ModeResult], loo: LeaveOneOut | None) -> tuple[list[str], 
     return [*lines, _row(loo.result.mode, loo.result)], chosen
 
 
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b else "-"
+
+
 def render(report: BenchReport) -> str:
     head = "| | R@5 | R@10 | R@20 | ctx 500 | ctx 1k | ctx 2k |"
     rule = "|---|---|---|---|---|---|---|"
@@ -436,6 +464,7 @@ def render(report: BenchReport) -> str:
     loos = [x for x in (report.leave_one_out,) if x is not None]
     boosts, subjects_chosen = _tried(report.subject_boosts, report.subjects_leave_one_out)
     fusions, fusions_chosen = _tried(report.fusions, report.fusions_leave_one_out)
+    expansions, expansions_chosen = _tried(report.expansions, report.expansions_leave_one_out)
     loo_rows = [_row(x.result.mode, x.result) for x in loos]
     chosen = [
         f"{x.result.mode}: "
@@ -447,7 +476,11 @@ def render(report: BenchReport) -> str:
     categories += [_categories(x.result.mode, x.result) for x in loos]
     categories += [
         _categories(x.result.mode, x.result)
-        for x in (report.fusions_leave_one_out, report.subjects_leave_one_out)
+        for x in (
+            report.fusions_leave_one_out,
+            report.subjects_leave_one_out,
+            report.expansions_leave_one_out,
+        )
         if x is not None
     ]
     machine_line = ", ".join(f"{k}: {v}" for k, v in report.machine.items())
@@ -522,6 +555,27 @@ def render(report: BenchReport) -> str:
             head,
             rule,
             *boosts,
+            "",
+            "## Query expansion",
+            "",
+            "Each row adds a third full-text ranking, over the words of the first pass's "
+            "best candidates that the embedder puts near the question's words, with a "
+            "weight (PERSONA_MEMORY_EXPANSION_WEIGHT; 0: off, the default) and the "
+            "similarity a word needs (PERSONA_MEMORY_EXPANSION_SIMILARITY), the other knobs "
+            "at their defaults (`retrieval/expansion.py`). The last row scores each "
+            "conversation with the pair that did best on the other four (chosen: "
+            f"{expansions_chosen}).",
+            "",
+            head,
+            rule,
+            *expansions,
+            "",
+            f"A default search with expansion on (weight {EXPANSIONS[1][0]}, similarity 0.5): "
+            f"p50 {report.expanded_search_ms_p50:.1f} ms, "
+            f"p95 {report.expanded_search_ms_p95:.1f} ms, against "
+            f"p50 {report.default_search_ms_p50:.1f} ms, "
+            f"p95 {report.default_search_ms_p95:.1f} ms without "
+            f"(x{_ratio(report.expanded_search_ms_p95, report.default_search_ms_p95)} at p95).",
             "",
             "## R@10 by question category",
             "",
