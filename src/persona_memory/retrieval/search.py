@@ -23,7 +23,7 @@ from persona_memory.core.memories import (
     SearchHit,
     SearchMode,
 )
-from persona_memory.core.ports import Embedder, Hit, Store, Vectors
+from persona_memory.core.ports import Embedder, Hit, Store, Transaction, Vectors
 from persona_memory.retrieval.background import Background, above_background
 from persona_memory.retrieval.expansion import (
     EXPANSION_SIMILARITY,
@@ -159,22 +159,10 @@ class HybridSearcher:
             level = self._background.level(vector) if vector is not None else None
             ranks = Ranks(text_hits, dense, level)
             # The signals can lift a candidate a few places, not from the bottom of the list.
-            kept_for_signals = max(2 * limit, 20)
-            fused = self._fuse(ranks)[:kept_for_signals]
             expanding = mode == "hybrid" and self.expansion.weight > 0 and bool(terms)
-            pool = [*ranks.text_ids[:POOL], *ranks.vector_ids[:POOL]] if expanding else []
-            wanted = dict.fromkeys([*(i for i, _ in fused), *pool])
-            records = {m.id: m for m in tx.get_memories(list(wanted))}
-            if expanding:
-                texts = (records[i].text for i in dict.fromkeys(pool) if i in records)
-                added = expansion_terms(
-                    terms, texts, self._words, similarity=self.expansion.similarity
-                )
-                if added:
-                    ranks.expand(tx.text_search(added, query, depth))
-                    fused = self._fuse(ranks)[:kept_for_signals]
-                    new = [i for i, _ in fused if i not in records]
-                    records |= {m.id: m for m in tx.get_memories(new)}
+            fused, records = self._candidates(
+                tx, ranks, terms, query, depth, max(2 * limit, 20), expanding=expanding
+            )
         # Names are read from the question only when the boost is on.
         names = question_names(text) if self.signals.subject_boost != 1.0 else frozenset()
         asked = Asked(question_time(text), names, utcnow())
@@ -197,6 +185,34 @@ class HybridSearcher:
                 if len(kept) == limit:
                     break
         return kept
+
+    def _candidates(
+        self,
+        tx: Transaction,
+        ranks: Ranks,
+        terms: list[str],
+        query: MemoryQuery,
+        depth: int,
+        keep: int,
+        *,
+        expanding: bool,
+    ) -> tuple[list[tuple[str, float]], dict[str, MemoryRecord]]:
+        """The ``keep`` best fused candidates and their records. Expanding, the
+        words of each ranking's best make a third ranking first (expansion.py)."""
+        fused = self._fuse(ranks)[:keep]
+        pool = [*ranks.text_ids[:POOL], *ranks.vector_ids[:POOL]] if expanding else []
+        wanted = dict.fromkeys([*(i for i, _ in fused), *pool])
+        records = {m.id: m for m in tx.get_memories(list(wanted))}
+        if not expanding:
+            return fused, records
+        texts = (records[i].text for i in dict.fromkeys(pool) if i in records)
+        added = expansion_terms(terms, texts, self._words, similarity=self.expansion.similarity)
+        if not added:
+            return fused, records
+        ranks.expand(tx.text_search(added, query, depth))
+        fused = self._fuse(ranks)[:keep]
+        records |= {m.id: m for m in tx.get_memories([i for i, _ in fused if i not in records])}
+        return fused, records
 
     def _weight(self, record: MemoryRecord, asked: Asked) -> float:
         weight = self._decay.weight(record, asked.now) if self.signals.importance else 1.0
