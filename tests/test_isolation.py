@@ -312,3 +312,16 @@ def test_isolation_through_http(memory: Memory) -> None:
         run_state_machine_as_test(
             machine, settings=settings(MACHINE, max_examples=8, stateful_step_count=10)
         )
+
+
+@pytest.mark.slow
+def test_isolation_through_sdk_with_query_expansion(memory: Memory) -> None:
+    # Expansion runs a second full-text query with words of the reader's
+    # candidates; similarity 0 adds every one of them, the widest it can go.
+    widest = {"expansion_weight": 1.0, "expansion_similarity": 0.0}
+    with Memory(settings=memory.settings.model_copy(update=widest)) as expanded:
+        assert expanded.searcher.expansion.weight == 1.0
+        machine = isolation_machine(expanded, SdkClient(expanded))
+        run_state_machine_as_test(
+            machine, settings=settings(MACHINE, max_examples=10, stateful_step_count=12)
+        )
