@@ -32,8 +32,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# One pytest worker per core, at most four: each worker starts its own PostgreSQL
+# and Chromium. TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
 unit: $(STAMP) browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --maxprocesses=4
 
 test: lint typecheck unit
 
