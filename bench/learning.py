@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fake_openai import FakeOpenAI  # noqa: E402
 
 from persona_memory import Memory, PersonaCreate, Settings  # noqa: E402
-from persona_memory.bench.locomo import Conversation, load_locomo  # noqa: E402
+from persona_memory.bench.locomo import Conversation, load_locomo, turn_context  # noqa: E402
 from persona_memory.bench.retrieval import (  # noqa: E402
     INGEST_BATCH,
     PERSONA,
@@ -416,9 +416,10 @@ def current_facts(memory: Memory, user: str) -> list[MemoryRecord]:
     return memory.learning.facts(PERSONA, user, limit=100_000)
 
 
-def add_turns(memory: Memory, conversation: Conversation) -> set[str]:
-    """The turns as bench/retrieval.py stores them: one memory each, with its dia_id;
-    their memory ids."""
+def add_turns(memory: Memory, conversation: Conversation, *, context: bool = False) -> set[str]:
+    """The turns as bench/retrieval.py stores them: one memory each, with its dia_id
+    and (``context``) its session's date and neighbouring turns; their memory ids."""
+    turns = conversation.turns
     items = [
         MemoryCreate(
             text=turn.text,
@@ -426,8 +427,9 @@ def add_turns(memory: Memory, conversation: Conversation) -> set[str]:
             user_id=conversation.sample_id,
             metadata={"dia_id": turn.dia_id},
             source=TURN_SOURCE,
+            context=turn_context(turns, index) if context else None,
         )
-        for turn in conversation.turns
+        for index, turn in enumerate(turns)
     ]
     ids: set[str] = set()
     for start in range(0, len(items), INGEST_BATCH):

@@ -4,7 +4,8 @@
 
 Writes bench/results/prompt.{md,json}. Each LoCoMo conversation is a fresh
 SQLite file with one persona (``locomo``) and one user (the sample id); every
-turn is a relationship memory, as bench/retrieval.py stores them. Two memory
+turn is a relationship memory, as bench/retrieval.py stores them (with its
+session's date and two turns each side as its ``context``). Two memory
 sets per conversation, as bench/learning.py builds them:
 
 - ``raw``: the turns alone.
@@ -452,14 +453,14 @@ def run_conversation(
             if counter.name != run.tokenizer:
                 raise RuntimeError(f"the baseline counts with {counter.name}, not {run.tokenizer}")
             with embedder.remembering():
-                add_turns(raw, conversation)
+                add_turns(raw, conversation, context=True)
                 evaluate("raw", raw, sample, known(raw, user, {}), run, counter)
         with open_memory(settings, folder / "named", embedder) as named:
             learned = Learned()
             sources = learn_named(named, sample, learned, LearningRun())
             run.facts_without_source += learned.unmapped
             with embedder.remembering():
-                add_turns(named, conversation)
+                add_turns(named, conversation, context=True)
                 evaluate("named", named, sample, known(named, user, sources), run, counter)
         embedder.forget()
     run.conversations += 1
@@ -549,7 +550,9 @@ def render(r: dict[str, Any]) -> str:
         "(`memory.tokenizer`, which counts both the prompt and the baseline). "
         f"{r['conversations']} conversations, {r['sessions']} sessions, {r['turns']} turns and "
         f"{r['questions']} questions (categories 1-4) of the LoCoMo dev set; each memory set "
-        "of each conversation is a fresh SQLite file with one persona and one user. "
+        "of each conversation is a fresh SQLite file with one persona and one user, and "
+        "each turn a memory with its session's date and two turns each side as its context "
+        "(as `persona-memory bench retrieval` stores them). "
         f"Code: commit {r['code']['commit']}"
         + (f", src modified: {', '.join(r['code']['modified'])}." if r["code"]["modified"] else ".")
         + "",

@@ -50,10 +50,12 @@ VECTOR_WEIGHTS = (0.5, 0.7, 1.0)
 # about whom the question names (1: off), and the fusion with each dense weight.
 SUBJECT_BOOSTS = (1.0, 1.5, 2.0, 2.5, 3.0)
 FUSIONS: tuple[FusionMethod, ...] = ("rrf", "linear")
-# Query expansion: off, or a weight with a similarity floor (retrieval/expansion.py).
+# Query expansion: off, or a weight with a similarity floor (retrieval/expansion.py),
+# each under either fusion (the two interact: linear fusion keeps score gaps that
+# a third ranking can close).
 EXPANSIONS: tuple[tuple[float, float], ...] = (
     (0.0, 0.5),
-    *itertools.product((0.3, 0.5, 0.7), (0.5, 0.6)),
+    *itertools.product((0.3, 0.5, 0.7), (0.5, 0.55, 0.6)),
 )
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 
@@ -323,8 +325,10 @@ def run(
             with Memory(settings=at(name, **expanding), embedder=embedder) as expanded:
                 expanded_ms = _default_search_ms(expanded, dataset)
             expansions: dict[Knobs, list[Scored]] = {
-                (w, f): scored(name, expansion_weight=w, expansion_similarity=f)
-                for w, f in EXPANSIONS
+                (fusion, w, f): scored(
+                    name, fusion=fusion, expansion_weight=w, expansion_similarity=f
+                )
+                for fusion, (w, f) in itertools.product(FUSIONS, EXPANSIONS)
             }
             subjects: dict[Knobs, list[Scored]] = {
                 (b,): scored(name, subject_boost=b) for b in SUBJECT_BOOSTS
@@ -377,7 +381,7 @@ def run(
                 fusions=[summary(f"{k[0]}, dense weight {k[1]}", v) for k, v in fusions.items()],
                 fusions_leave_one_out=leave_one_out(fusions, "fusion, leave-one-out"),
                 expansions=[
-                    summary(f"expansion weight {k[0]}, similarity {k[1]}", v)
+                    summary(f"{k[0]}, expansion weight {k[1]}, similarity {k[2]}", v)
                     for k, v in expansions.items()
                 ],
                 expansions_leave_one_out=leave_one_out(expansions, "expansion, leave-one-out"),
@@ -561,9 +565,10 @@ def render(report: BenchReport) -> str:
             "Each row adds a third full-text ranking, over the words of the first pass's "
             "best candidates that the embedder puts near the question's words, with a "
             "weight (PERSONA_MEMORY_EXPANSION_WEIGHT; 0: off, the default) and the "
-            "similarity a word needs (PERSONA_MEMORY_EXPANSION_SIMILARITY), the other knobs "
-            "at their defaults (`retrieval/expansion.py`). The last row scores each "
-            "conversation with the pair that did best on the other four (chosen: "
+            "similarity a word needs (PERSONA_MEMORY_EXPANSION_SIMILARITY), under each "
+            "fusion (PERSONA_MEMORY_FUSION), the other knobs at their defaults "
+            "(`retrieval/expansion.py`). The last row scores each conversation with the "
+            "fusion, weight and similarity that did best on the other four (chosen: "
             f"{expansions_chosen}).",
             "",
             head,
