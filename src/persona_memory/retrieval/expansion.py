@@ -11,9 +11,10 @@ full-text query, and its ranking is fused with the other two at a lower
 weight. Each word's vector is computed once and remembered.
 
 Off by default (``PERSONA_MEMORY_EXPANSION_WEIGHT=0``): on LoCoMo dev it gains
-R@10 and multi-hop recall, but its second full-text query, the candidates'
-words and their vectors took a default search from p95 8.2 ms to 25.1 ms in
-the bench, past its latency target (docs/retrieval.md, "Query expansion").
+R@10 and multi-hop recall (most under linear fusion), but its second full-text
+query, the candidates' words and their vectors took a default search from p95
+12.7 ms to 23.8 ms in the bench, past its latency target (docs/retrieval.md,
+"Query expansion").
 """
 
 from __future__ import annotations
