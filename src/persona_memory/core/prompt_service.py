@@ -33,9 +33,12 @@ INSIDE_JOKE_CATEGORY = "inside_joke"
 # Categories that have a section of their own, not the facts list.
 NOT_FACTS = frozenset({EPISODE_CATEGORY, STORYLINE_CATEGORY, INSIDE_JOKE_CATEGORY})
 MAX_CANDIDATES = 200
-# Matches ranked by search: more than a 2,000-token prompt holds; the rest still
-# compete by decayed importance.
+# Matches ranked by search: more than the budget holds (a line of 15 tokens is
+# short), 20 to 100 of them; the rest still compete by decayed importance. A
+# search reads twice its limit in records, the larger part of a build's time.
 SEARCH_LIMIT = 100
+MIN_SEARCH_LIMIT = 20
+TOKENS_PER_MATCH = 15
 IMPORTANT = 7
 FILLERS = 50
 
@@ -166,7 +169,7 @@ class PromptService:
         found: list[tuple[MemoryRecord, float, str]] = []
         if request.query is not None:
             query = MemoryQuery(scopes=(scope,), current_at=now, referenceable_only=True)
-            hits = self._searcher.search(request.query, query, limit=SEARCH_LIMIT)
+            hits = self._searcher.search(request.query, query, limit=_search_limit(request))
             found = [(hit, hit.score, "relevant to the query") for hit in hits if belongs(hit)]
         seen = {m.id for m, _, _ in found}
         # Below every match (scores under 0.001; a match scores far more).
@@ -321,6 +324,11 @@ def _task(snapshot: _Snapshot) -> list[Line]:
         "{persona}", snapshot.persona.name
     )
     return [Line(Section.TASK, "task", "task", text, 1.0, "the task")]
+
+
+def _search_limit(request: PromptRequest) -> int:
+    wanted = request.token_budget // TOKENS_PER_MATCH
+    return max(MIN_SEARCH_LIMIT, min(SEARCH_LIMIT, wanted))
 
 
 def _candidates(tx: Transaction, current: MemoryQuery, *, query: bool) -> list[MemoryRecord]:
