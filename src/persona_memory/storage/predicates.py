@@ -69,14 +69,17 @@ def memory_where(query: MemoryQuery) -> ColumnElement[bool]:
 # --- the same clause, built once per shape ----------------------------------
 #
 # Building memory_where() and hashing it for SQLAlchemy's statement cache costs
-# about 1.5 ms, as much as a small full-text search. The hot reads (search)
-# therefore use a clause of bound parameters built once per *shape* (which
-# scopes have a persona and a user, whether expired rows are left out) and
-# pass the values at execution. It is memory_where for an unfiltered query,
-# the same conjuncts in the same order; tests check the two agree.
+# about 1.5 ms, as much as a small full-text search. The hot reads (search, and
+# the lists a prompt reads) therefore use a clause of bound parameters built
+# once per *shape* (which scopes have a persona and a user, whether expired or
+# unreferenceable rows are left out, whether a category or a least importance
+# is asked for) and pass the values at execution. It is memory_where for the
+# same query, the same conjuncts; tests check the two agree. Tags and dates
+# stay with memory_where: they are rare, and tags need a subquery.
 
-# Per scope (no persona, no user); expired left out; unreferenceable left out.
-WhereShape = tuple[tuple[tuple[bool, bool], ...], bool, bool]
+# Per scope (no persona, no user); expired left out; unreferenceable left out;
+# a category; a least importance.
+WhereShape = tuple[tuple[tuple[bool, bool], ...], bool, bool, bool, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +91,16 @@ class BoundWhere:
 
 def bound_where(query: MemoryQuery) -> BoundWhere | None:
     """memory_where(query) as a cached clause and its values; None when the
-    query has filters (those are built each time, by memory_where)."""
-    if query.filtered or not query.scopes:
+    query filters by tags or dates (those are built each time, by memory_where)."""
+    dated = (query.created_after, query.created_before, query.valid_at)
+    if query.tags is not None or any(d is not None for d in dated) or not query.scopes:
         return None
     shape: WhereShape = (
         tuple((s.persona_id is None, s.user_id is None) for s in query.scopes),
         query.current_at is not None,
         query.referenceable_only,
+        query.category is not None,
+        query.min_importance is not None,
     )
     params: dict[str, Any] = {}
     for i, scope in enumerate(query.scopes):
@@ -103,14 +109,18 @@ def bound_where(query: MemoryQuery) -> BoundWhere | None:
             params[f"scope_{i}_persona"] = scope.persona_id
         if scope.user_id is not None:
             params[f"scope_{i}_user"] = scope.user_id
-    if query.current_at is not None:
-        params["current_at"] = query.current_at
+    optional = {
+        "current_at": query.current_at,
+        "category": query.category,
+        "min_importance": query.min_importance,
+    }
+    params |= {name: value for name, value in optional.items() if value is not None}
     return BoundWhere(shape, where_template(shape), params)
 
 
 @functools.lru_cache(maxsize=256)
 def where_template(shape: WhereShape) -> ColumnElement[bool]:
-    scopes, current, referenceable = shape
+    scopes, current, referenceable, category, min_importance = shape
     persona, user = memories.c.persona_id, memories.c.user_id
     clause = or_(
         *(
@@ -123,9 +133,13 @@ def where_template(shape: WhereShape) -> ColumnElement[bool]:
         )
     )
     clauses = [clause]
+    if category:
+        clauses.append(memories.c.category == bindparam("category"))
     if current:
         valid_to = memories.c.valid_to
         clauses.append(or_(valid_to.is_(None), valid_to > bindparam("current_at")))
+    if min_importance:
+        clauses.append(memories.c.importance >= bindparam("min_importance"))
     if referenceable:
         clauses.append(memories.c.can_reference.is_(True))
     return and_(*clauses)

@@ -93,7 +93,8 @@ class SqliteIndex:
         self, connection: Connection, terms: Sequence[str], query: MemoryQuery, k: int
     ) -> list[Hit]:
         values = {"match": fts5_query(terms, query.scopes), "k": k, "weight": self._context_weight}
-        bound = bound_where(query)
+        # FTS5's own top k comes before the join: only the scopes may narrow it.
+        bound = None if query.filtered else bound_where(query)
         if bound is None:
             # Filters on memory columns: rank the matches that pass them.
             statement = (

