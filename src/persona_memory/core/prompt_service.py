@@ -33,12 +33,13 @@ INSIDE_JOKE_CATEGORY = "inside_joke"
 # Categories that have a section of their own, not the facts list.
 NOT_FACTS = frozenset({EPISODE_CATEGORY, STORYLINE_CATEGORY, INSIDE_JOKE_CATEGORY})
 MAX_CANDIDATES = 200
-# Matches ranked by search: more than the budget holds (a line of 15 tokens is
+# Matches ranked by search: more than the budget holds (a line of 20 tokens is
 # short), 20 to 100 of them; the rest still compete by decayed importance. A
-# search reads twice its limit in records, the larger part of a build's time.
+# search reads twice its limit in records, the larger part of a build's time;
+# one per 25 tokens left short learned facts' budgets unfilled (docs/prompt.md).
 SEARCH_LIMIT = 100
 MIN_SEARCH_LIMIT = 20
-TOKENS_PER_MATCH = 15
+TOKENS_PER_MATCH = 20
 IMPORTANT = 7
 FILLERS = 50
 
