@@ -15,7 +15,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from persona_memory.retrieval.expansion import EXPANSION_SIMILARITY, EXPANSION_WEIGHT
-from persona_memory.retrieval.fusion import FUSION, RRF_K, VECTOR_WEIGHT, FusionMethod
+from persona_memory.retrieval.fusion import (
+    FUSION,
+    NORMALISE_AT,
+    RRF_K,
+    VECTOR_WEIGHT,
+    FusionMethod,
+)
 from persona_memory.retrieval.names import SUBJECT_BOOST
 from persona_memory.storage.index import CONTEXT_WEIGHT
 
@@ -145,9 +151,18 @@ class Settings(BaseSettings):
     fusion: FusionMethod = Field(
         default=FUSION,
         description="How hybrid search fuses full text and dense: `linear` (each "
-        "ranking's scores rescaled between its best and its 50th, weighted and added) "
+        "ranking's scores rescaled between its best and its `normalise_at`-th, weighted and "
+        "added) "
         "or `rrf` (reciprocal rank fusion, with `rrf_k`). Chosen by "
         "leave-one-conversation-out on LoCoMo dev (docs/retrieval.md).",
+    )
+    normalise_at: int = Field(
+        default=NORMALISE_AT,
+        ge=2,
+        le=1000,
+        description="With `fusion: linear`: the rank whose score each ranking is rescaled "
+        "against (0); each ranking then reads at least this many candidates. Deeper "
+        "keeps more of a score's spread (docs/retrieval.md).",
     )
     vector_cache_mb: int = Field(
         default=512,

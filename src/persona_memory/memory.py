@@ -240,6 +240,7 @@ class Memory:
             rrf_k=self.settings.rrf_k,
             vector_weight=self.settings.vector_weight,
             fusion=self.settings.fusion,
+            normalise_at=self.settings.normalise_at,
             decay=self.decay,
             signals=RankingSignals(
                 importance=self.settings.rank_by_importance,

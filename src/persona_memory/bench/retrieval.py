@@ -33,7 +33,7 @@ from persona_memory.core.memories import MemoryCreate, SearchHit, SearchMode, Se
 from persona_memory.core.personas import PersonaCreate
 from persona_memory.core.ports import Embedder, Vectors
 from persona_memory.memory import Memory
-from persona_memory.retrieval.fusion import FusionMethod
+from persona_memory.retrieval.fusion import NORMALISE_AT, FusionMethod
 
 PERSONA = "locomo"
 RECALL_AT = (5, 10, 20)
@@ -50,6 +50,14 @@ VECTOR_WEIGHTS = (0.5, 0.7, 1.0)
 # about whom the question names (1: off), and the fusion with each dense weight.
 SUBJECT_BOOSTS = (1.0, 1.5, 2.0, 2.5, 3.0)
 FUSIONS: tuple[FusionMethod, ...] = ("rrf", "linear")
+# The fusion grid: each fusion with each dense weight; linear fusion also with
+# the rank its rankings are rescaled at (retrieval/fusion.py), which RRF ignores.
+FUSION_WEIGHTS = (0.4, 0.5, 0.7, 1.0)
+NORMALISE_ATS = (50, 80, 100)
+FUSION_GRID: tuple[tuple[FusionMethod, float, int], ...] = (
+    *(("rrf", w, NORMALISE_AT) for w in FUSION_WEIGHTS),
+    *(("linear", w, at) for w in FUSION_WEIGHTS for at in NORMALISE_ATS),
+)
 # Query expansion: off, or a weight with a similarity floor (retrieval/expansion.py),
 # each under either fusion (the two interact: linear fusion keeps score gaps that
 # a third ranking can close).
@@ -334,8 +342,8 @@ def run(
                 (b,): scored(name, subject_boost=b) for b in SUBJECT_BOOSTS
             }
             fusions: dict[Knobs, list[Scored]] = {
-                (f, w): scored(name, fusion=f, vector_weight=w)
-                for f, w in itertools.product(FUSIONS, VECTOR_WEIGHTS)
+                (f, w, at): scored(name, fusion=f, vector_weight=w, normalise_at=at)
+                for f, w, at in FUSION_GRID
             }
             contexted = (DEFAULT_CONTEXT_TURNS, base.context_weight, base.vector_weight)
             ablation = [
@@ -378,7 +386,7 @@ def run(
                 subject_boost=base.subject_boost,
                 subject_boosts=[summary(f"subject boost {k[0]}", v) for k, v in subjects.items()],
                 subjects_leave_one_out=leave_one_out(subjects, "subject boost, leave-one-out"),
-                fusions=[summary(f"{k[0]}, dense weight {k[1]}", v) for k, v in fusions.items()],
+                fusions=[summary(_fusion_label(k), v) for k, v in fusions.items()],
                 fusions_leave_one_out=leave_one_out(fusions, "fusion, leave-one-out"),
                 expansions=[
                     summary(f"{k[0]}, expansion weight {k[1]}, similarity {k[2]}", v)
@@ -392,6 +400,12 @@ def run(
                 default_search_ms_p50=percentile(search_ms, 50),
                 default_search_ms_p95=percentile(search_ms, 95),
             )
+
+
+def _fusion_label(knobs: Knobs) -> str:
+    fusion, weight, at = knobs
+    label = f"{fusion}, dense weight {weight}"
+    return label if fusion == "rrf" else f"{label}, normalised at {at}"
 
 
 def _default_search_ms(memory: Memory, dataset: list[Conversation]) -> list[float]:
@@ -541,9 +555,10 @@ def render(report: BenchReport) -> str:
             "## Fusion",
             "",
             "Each row fuses full text and dense one way (PERSONA_MEMORY_FUSION), with one "
-            "dense weight (PERSONA_MEMORY_VECTOR_WEIGHT), the other knobs at their "
-            "defaults. The last row scores each conversation with the pair that did best "
-            f"on the other four (chosen: {fusions_chosen}).",
+            "dense weight (PERSONA_MEMORY_VECTOR_WEIGHT) and, for linear fusion, the rank "
+            "each ranking is rescaled at (PERSONA_MEMORY_NORMALISE_AT), the other knobs "
+            "at their defaults. The last row scores each conversation with the knobs that "
+            f"did best on the other four (fusion, dense weight, rank; chosen: {fusions_chosen}).",
             "",
             head,
             rule,

@@ -34,6 +34,7 @@ from persona_memory.retrieval.expansion import (
 )
 from persona_memory.retrieval.fusion import (
     FUSION,
+    NORMALISE_AT,
     RRF_K,
     VECTOR_WEIGHT,
     FusionMethod,
@@ -87,6 +88,7 @@ class HybridSearcher:
         rrf_k: int = RRF_K,
         vector_weight: float = VECTOR_WEIGHT,
         fusion: FusionMethod = FUSION,
+        normalise_at: int = NORMALISE_AT,
         decay: Decay | None = None,
         signals: RankingSignals = RankingSignals(),
         expansion: Expansion = Expansion(),
@@ -99,6 +101,7 @@ class HybridSearcher:
         self._depth = depth
         self._rrf_k = rrf_k
         self._fusion = fusion
+        self._normalise_at = normalise_at
         self._weights = (1.0, vector_weight, expansion.weight)
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vector-search")
         self._background = Background(embedder)
@@ -146,6 +149,8 @@ class HybridSearcher:
         """The same search with the query's vector already computed (None: text only).
         Hits whose relevance is below ``min_relevance`` are left out."""
         depth = max(self._depth, 3 * limit)
+        if self._fusion == "linear":  # each ranking must reach the rank it is rescaled at
+            depth = max(depth, self._normalise_at)
         # The two rankers run at once, each in its own snapshot: full text waits
         # in the database, vectors in numpy, both without the GIL. On a large
         # scope that is the slower of the two instead of their sum.
@@ -230,7 +235,7 @@ class HybridSearcher:
         # similarity of an unrelated statement (background.py).
         floors = [0.0, ranks.level if ranks.level is not None else 0.0, 0.0]
         scored = [ranks.text_scored, ranks.vector_scored, ranks.expanded_scored]
-        return linear_fusion(scored, weights=self._weights, floors=floors)
+        return linear_fusion(scored, weights=self._weights, at=self._normalise_at, floors=floors)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
