@@ -81,19 +81,19 @@ def test_harness_reports_all_modes(tmp_path: Path) -> None:
     assert boosts["subject boost 1.0"] == steps[2]["result"]["recall_at"]  # off: the step before
     fusions = {m["mode"]: m["recall_at"] for m in report["fusions"]}
     assert len(fusions) == 16  # RRF with 4 dense weights; linear with those x 3 ranks
-    linear = "linear, dense weight 0.5, normalised at 50"
-    assert fusions["rrf, dense weight 0.5"] == report["modes"][0]["recall_at"]  # the default
-    assert fusions["rrf, dense weight 0.5"] != fusions[linear]
+    default = "linear, dense weight 0.4, normalised at 80"
+    assert fusions[default] == report["modes"][0]["recall_at"]
+    assert fusions["rrf, dense weight 0.4"] != fusions[default]
     # The rank linear fusion rescales at changes what it ranks.
-    assert fusions[linear] != fusions["linear, dense weight 0.5, normalised at 100"]
+    assert fusions[default] != fusions["linear, dense weight 0.4, normalised at 50"]
     fusion, _, at = report["fusions_leave_one_out"]["chosen"]["conv-26"]
     assert fusion in ("rrf", "linear") and at in (50, 80, 100)
     expansions = {m["mode"]: m["recall_at"] for m in report["expansions"]}
     assert len(expansions) == 20  # off or 9 settings, under either fusion
-    off = expansions["rrf, expansion weight 0.0, similarity 0.5"]
+    off = expansions["linear, expansion weight 0.0, similarity 0.5"]
     assert off == report["modes"][0]["recall_at"]  # off, the default
-    linear_off = expansions["linear, expansion weight 0.0, similarity 0.5"]
-    assert linear_off == fusions[linear]
+    rrf_off = expansions["rrf, expansion weight 0.0, similarity 0.5"]
+    assert rrf_off == fusions["rrf, dense weight 0.4"]
     fusion, weight, similarity = report["expansions_leave_one_out"]["chosen"]["conv-26"]
     assert fusion in ("rrf", "linear")
     assert (weight, similarity) in {(0.0, 0.5)} | {

@@ -45,7 +45,7 @@ INGEST_BATCH = 128
 # context, and the dense ranking's weight in fusion.
 CONTEXT_TURNS = (1, 2, 3)
 CONTEXT_WEIGHTS = (0.3, 0.5, 0.7, 1.0)
-VECTOR_WEIGHTS = (0.5, 0.7, 1.0)
+VECTOR_WEIGHTS = (0.4, 0.5, 0.7, 1.0)
 # Then, each with the others at their defaults: the factor for memories by or
 # about whom the question names (1: off), and the fusion with each dense weight.
 SUBJECT_BOOSTS = (1.0, 1.5, 2.0, 2.5, 3.0)

@@ -2,22 +2,18 @@
 
 Two ways, chosen by ``PERSONA_MEMORY_FUSION``:
 
-- **rrf** (the default), reciprocal rank fusion (Cormack et al., 2009). The
-  paper's k = 60 suits deep TREC runs; an agent reads the top few results, and
-  a small k lets the top ranks of each list dominate: on LoCoMo dev k = 60 put
-  hybrid below BM25 alone (R@10 0.583 vs 0.618) while k = 1..5 gave
-  0.653-0.657.
-- **linear**: each ranking's scores rescaled to 0-1 between its best and its
-  50th, then a weighted sum. It keeps how far apart a ranker puts two
-  memories, which ranks throw away, and on LoCoMo dev it ranks better (R@10
-  +0.011, chosen in every leave-one-conversation-out fold). It is not the
-  default because of what that costs the ranking signals: a weaker match is
-  weaker by a score gap rather than a place, so a factor of 0.5-2 (importance,
-  validity) no longer lifts it past a stronger one, and in a small scope a
-  memory that matches nothing scores 0, which no factor lifts. With it on,
-  four of tests/test_ranking_signals.py's cases fail (an important memory a
-  place behind, a superseded fact for a "now" and a "before" question);
-  docs/retrieval.md, "Fusion: ranks or scores".
+- **linear** (the default): each ranking's scores rescaled to 0-1 between its
+  best and its ``NORMALISE_AT``-th, then a weighted sum. It keeps how far apart
+  a ranker puts two memories, which ranks throw away. On LoCoMo dev,
+  leave-one-conversation-out chose it, with the 80th as floor and dense weight
+  0.4, in every fold (docs/retrieval.md, "Fusion: ranks or scores"). Score gaps
+  are wider than the ranking signals' factors (0.5-2), so under linear fusion
+  importance and validity act on each memory's place, not on its score
+  (retrieval/search.py, ``HybridSearcher._order``).
+- **rrf**, reciprocal rank fusion (Cormack et al., 2009). The paper's k = 60
+  suits deep TREC runs; an agent reads the top few results, and a small k lets
+  the top ranks of each list dominate: on LoCoMo dev k = 60 put hybrid below
+  BM25 alone (R@10 0.583 vs 0.618) while k = 1..5 gave 0.653-0.657.
 """
 
 from __future__ import annotations
@@ -26,16 +22,17 @@ from collections.abc import Sequence
 from typing import Literal
 
 FusionMethod = Literal["linear", "rrf"]
-FUSION: FusionMethod = "rrf"
+FUSION: FusionMethod = "linear"
 # The score each ranking is rescaled against (0) is its NORMALISE_AT-th: a fixed
 # depth, so a memory's score does not depend on how many results were asked for.
-NORMALISE_AT = 50
+# Deeper keeps more of the spread among the best; chosen by leave-one-out.
+NORMALISE_AT = 80
 
 RRF_K = 5
 # The dense ranking's weight against full text's 1: MiniLM alone ranks LoCoMo's
 # evidence well below BM25 (R@10 0.50 vs 0.62), so a vote from it counts less.
 # Chosen by leave-one-conversation-out (docs/retrieval.md).
-VECTOR_WEIGHT = 0.5
+VECTOR_WEIGHT = 0.4
 
 
 def reciprocal_rank_fusion(

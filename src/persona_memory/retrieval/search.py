@@ -171,14 +171,7 @@ class HybridSearcher:
         # Names are read from the question only when the boost is on.
         names = question_names(text) if self.signals.subject_boost != 1.0 else frozenset()
         asked = Asked(question_time(text), names, utcnow())
-        scored = sorted(
-            (
-                Scored(memory_id, score, self._weight(records[memory_id], asked))
-                for memory_id, score in fused
-                if memory_id in records
-            ),
-            key=lambda s: -s.fused * s.weight,
-        )
+        scored = self._order([(i, score) for i, score in fused if i in records], records, asked)
         # Relevance is read best first and only until ``limit`` hits pass: it is the
         # costly part of a hit, and the order does not depend on it.
         coverage = Coverage(terms)
@@ -219,13 +212,47 @@ class HybridSearcher:
         records |= {m.id: m for m in tx.get_memories([i for i, _ in fused if i not in records])}
         return fused, records
 
-    def _weight(self, record: MemoryRecord, asked: Asked) -> float:
+    def _order(
+        self, fused: list[tuple[str, float]], records: dict[str, MemoryRecord], asked: Asked
+    ) -> list[Scored]:
+        """The candidates best first, each with its score.
+
+        Under RRF every signal multiplies the fused score, which is built from
+        places: a factor of 0.5-2 moves a memory a few places. Linear fusion keeps
+        score gaps that no such factor crosses, so there the match (fused score
+        times the subject boost, which is about the match) sets each memory's
+        place first, and its standing (importance, validity) multiplies
+        1 / (RRF_K + place): a few places again, as under RRF."""
+        if self._fusion == "rrf":
+            scored = [
+                Scored(
+                    i, score, self._subject(records[i], asked) * self._standing(records[i], asked)
+                )
+                for i, score in fused
+            ]
+            return sorted(scored, key=lambda s: -s.score)
+        matched = sorted(fused, key=lambda pair: -pair[1] * self._subject(records[pair[0]], asked))
+        placed = [
+            Scored(
+                i,
+                score,
+                self._subject(records[i], asked) * self._standing(records[i], asked),
+                self._standing(records[i], asked) / (RRF_K + place),
+            )
+            for place, (i, score) in enumerate(matched, 1)
+        ]
+        return sorted(placed, key=lambda s: -s.score)
+
+    def _standing(self, record: MemoryRecord, asked: Asked) -> float:
+        """The factor the memory itself earns: decayed importance, and validity for
+        the time the question asks about."""
         weight = self._decay.weight(record, asked.now) if self.signals.importance else 1.0
         if self.signals.validity:
             weight *= validity_weight(record, asked.time, asked.now)
-        if about_named(asked.names, record.text):
-            weight *= self.signals.subject_boost
         return weight
+
+    def _subject(self, record: MemoryRecord, asked: Asked) -> float:
+        return self.signals.subject_boost if about_named(asked.names, record.text) else 1.0
 
     def _fuse(self, ranks: Ranks) -> list[tuple[str, float]]:
         if self._fusion == "rrf":
@@ -247,11 +274,17 @@ class HybridSearcher:
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """A candidate's fused score and what the ranking signals multiply it by."""
+    """A candidate's fused score, what the ranking signals multiply it by, and the
+    score that orders the results (the product, unless given: linear fusion)."""
 
     memory_id: str
     fused: float
     weight: float
+    placed: float | None = None
+
+    @property
+    def score(self) -> float:
+        return self.fused * self.weight if self.placed is None else self.placed
 
 
 class Ranks:
@@ -304,7 +337,7 @@ class Ranks:
         # The records were validated as they were read: construct, don't re-validate.
         return SearchHit.model_construct(
             **record.__dict__,
-            score=scored.fused * scored.weight,
+            score=scored.score,
             relevance=relevance(dense, share),
             text_rank=text[0] if text is not None else None,
             vector_rank=vector[0] if vector is not None else None,
