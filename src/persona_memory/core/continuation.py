@@ -193,7 +193,7 @@ def is_relevant(hit: SearchHit) -> bool:
     """A memory is worth sharing only if it matched a content word of the user's
     message (``text_rank``: full text, function words dropped). The dense ranking
     always returns the nearest memories however far they are, and the fused score
-    (reciprocal ranks) has no absolute scale, so neither alone says "about this"."""
+    (built from places) has no absolute scale, so neither alone says "about this"."""
     return hit.text_rank is not None and hit.can_reference
 
 

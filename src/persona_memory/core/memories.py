@@ -239,8 +239,9 @@ class SearchExplanation(Model):
     )
     fused: float = Field(description="the rankings fused (reciprocal ranks, or linear)")
     weight: float = Field(
-        description="what the ranking signals multiplied it by: decayed importance, "
-        "validity, a name the question asks about"
+        description="the ranking signals' product: decayed importance, validity, a name "
+        "the question asks about (under linear fusion the name orders by match, and "
+        "importance and validity then move the hit a few places)"
     )
     similarity: float | None = Field(description="cosine similarity to the query")
     background: float | None = Field(
@@ -254,8 +255,8 @@ class SearchHit(MemoryRecord):
     """A memory found by a search, with its score, relevance and ranks."""
 
     score: float = Field(
-        description="fused score (the fusion times the ranking signals): orders this "
-        "list, higher is better; not comparable across queries"
+        description="orders this list, higher is better; built from places (the fusion "
+        "and the ranking signals, docs/retrieval.md), not comparable across queries"
     )
     relevance: float = Field(
         default=0.0,

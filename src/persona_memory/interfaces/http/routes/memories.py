@@ -66,7 +66,7 @@ def list_memories(
 
 @router.post("/memories/search")
 def search_memories(body: SearchRequest, memory: MemoryDep) -> SearchResults:
-    """Hybrid (BM25 + dense, fused by reciprocal rank) search, best first."""
+    """Hybrid (BM25 + dense, fused) search, best first."""
     return memory.run_search(body)
 
 
