@@ -223,25 +223,26 @@ class HybridSearcher:
         times the subject boost, which is about the match) sets each memory's
         place first, and its standing (importance, validity) multiplies
         1 / (RRF_K + place): a few places again, as under RRF."""
+        factors = {i: self._factors(records[i], asked) for i, _ in fused}
         if self._fusion == "rrf":
             scored = [
-                Scored(
-                    i, score, self._subject(records[i], asked) * self._standing(records[i], asked)
-                )
+                Scored(i, score, subject * standing)
                 for i, score in fused
+                for subject, standing in [factors[i]]
             ]
             return sorted(scored, key=lambda s: -s.score)
-        matched = sorted(fused, key=lambda pair: -pair[1] * self._subject(records[pair[0]], asked))
+        matched = sorted(fused, key=lambda pair: -pair[1] * factors[pair[0]][0])
         placed = [
-            Scored(
-                i,
-                score,
-                self._subject(records[i], asked) * self._standing(records[i], asked),
-                self._standing(records[i], asked) / (RRF_K + place),
-            )
+            Scored(i, score, subject * standing, standing / (RRF_K + place))
             for place, (i, score) in enumerate(matched, 1)
+            for subject, standing in [factors[i]]
         ]
         return sorted(placed, key=lambda s: -s.score)
+
+    def _factors(self, record: MemoryRecord, asked: Asked) -> tuple[float, float]:
+        """The subject boost (about the match) and the standing (about the memory)."""
+        subject = self.signals.subject_boost if about_named(asked.names, record.text) else 1.0
+        return subject, self._standing(record, asked)
 
     def _standing(self, record: MemoryRecord, asked: Asked) -> float:
         """The factor the memory itself earns: decayed importance, and validity for
@@ -250,9 +251,6 @@ class HybridSearcher:
         if self.signals.validity:
             weight *= validity_weight(record, asked.time, asked.now)
         return weight
-
-    def _subject(self, record: MemoryRecord, asked: Asked) -> float:
-        return self.signals.subject_boost if about_named(asked.names, record.text) else 1.0
 
     def _fuse(self, ranks: Ranks) -> list[tuple[str, float]]:
         if self._fusion == "rrf":
