@@ -136,6 +136,10 @@ memories = Table(
     # False: stored and listed for admins, never returned to an agent (seed 003).
     Column("can_reference", Boolean, nullable=False, server_default=true()),
     Index("ix_memories_scope", "scope", "persona_id", "user_id"),
+    # A prompt lists a relationship's storylines, inside jokes and important
+    # memories on every build (migration 0011).
+    Index("ix_memories_category", "scope", "persona_id", "user_id", "category", "created_at"),
+    Index("ix_memories_importance", "scope", "persona_id", "user_id", "importance"),
     Index("ix_memories_user", "user_id"),
     Index("ix_memories_scope_key", "scope_key", "embedding_model"),
     info=user_data("memories"),
