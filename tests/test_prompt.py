@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 
 from persona_memory import Memory, PersonaCreate, RelationshipUpdate, Settings
 from persona_memory.core.learning import IngestRequest
+from persona_memory.core.memories import MemoryCreate
 from persona_memory.core.procedures import ProcedurePut
 from persona_memory.core.prompts import TRUNCATION_MARKER, Line, Prompt, Section, assemble
 from persona_memory.core.sessions import EntryCreate, SessionCreate
 from persona_memory.core.users import UserCreate
+from persona_memory.providers.registry import embedder_from_settings
 from persona_memory.providers.tokenizers.approximate import ApproximateTokenizer
 from persona_memory.tools import ToolContext
 from tests.conftest import LiveServer
@@ -357,3 +359,47 @@ def test_a_persona_overrides_titles_and_the_task(memory: Memory) -> None:
     prompt = memory.build_prompt("pi", "sam").prompt
     assert "## What SAM told you\n- Likes algebra" in prompt
     assert prompt.endswith("=== YOUR TASK ===\nTutor sam as Pi.")
+
+
+class _CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self.texts: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embedder, name)
+
+    def embed(self, texts: Any) -> Any:
+        self.texts.extend(texts)
+        return self._embedder.embed(texts)
+
+
+def test_short_lines_widen_the_search_and_the_question_is_embedded_once(
+    settings: Settings,
+) -> None:
+    counting = _CountingEmbedder(embedder_from_settings(settings))
+    with Memory(settings=settings, embedder=counting) as memory:
+        memory.personas.create(PersonaCreate(id="sage", name="Sage"))
+        memory.relationships.put("sage", "alice", RelationshipUpdate(relationship_type="friend"))
+        memory.add_many(
+            [
+                MemoryCreate(text=f"Likes tea number {n}", persona_id="sage", user_id="alice")
+                for n in range(120)
+            ]
+        )
+        memory.add("Sage likes tea too", persona_id="sage")  # the persona's own: a 2nd search
+        counting.texts.clear()
+        built = memory.build_prompt("sage", "alice", query="tea", token_budget=1000)
+    matched = [
+        item
+        for section in built.sections
+        for item in section.items
+        if item.reason == "relevant to the query" and item.kind == "fact"
+    ]
+    # The first search (1,000 / 25 = 40 matches) fills far less than the budget.
+    assert len(matched) > 40
+    # Once for both searches and both sections (the first search also embeds the
+    # background statements it compares with, once per searcher).
+    assert counting.texts.count("tea") == 1

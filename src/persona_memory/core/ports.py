@@ -127,6 +127,10 @@ class Searcher(Protocol):
 
     def search(self, text: str, query: MemoryQuery, *, limit: int = 10) -> list[SearchHit]: ...
 
+    def embed_query(self, text: str) -> Vectors:
+        """The question's vector, for :meth:`search_embedded`."""
+        ...
+
     def search_embedded(
         self, text: str, vector: Vectors | None, query: MemoryQuery, *, limit: int = 10
     ) -> list[SearchHit]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from persona_memory.core.base import utcnow
 from persona_memory.core.blocks import Block, BlockOwner
@@ -18,10 +19,10 @@ from persona_memory.core.caller import ADMIN, Caller
 from persona_memory.core.decay import Decay
 from persona_memory.core.episodes import EPISODE_CATEGORY, Episode
 from persona_memory.core.learning import STORYLINE_CATEGORY
-from persona_memory.core.memories import MemoryQuery, MemoryRecord
+from persona_memory.core.memories import MemoryQuery, MemoryRecord, SearchHit
 from persona_memory.core.persona_service import require_persona
 from persona_memory.core.personas import Persona
-from persona_memory.core.ports import Searcher, Store, Tokenizer, Transaction
+from persona_memory.core.ports import Searcher, Store, Tokenizer, Transaction, Vectors
 from persona_memory.core.procedures import Procedure, effective
 from persona_memory.core.profiles import Profile, category_line
 from persona_memory.core.prompts import TITLES, Line, Prompt, PromptRequest, Section, assemble
@@ -33,15 +34,33 @@ INSIDE_JOKE_CATEGORY = "inside_joke"
 # Categories that have a section of their own, not the facts list.
 NOT_FACTS = frozenset({EPISODE_CATEGORY, STORYLINE_CATEGORY, INSIDE_JOKE_CATEGORY})
 MAX_CANDIDATES = 200
-# Matches ranked by search: more than the budget holds (a line of 20 tokens is
-# short), 20 to 100 of them; the rest still compete by decayed importance. A
-# search reads twice its limit in records, the larger part of a build's time;
-# one per 25 tokens left short learned facts' budgets unfilled (docs/prompt.md).
+# Matches ranked by search, 20 to 100 of them; the rest still compete by decayed
+# importance. A search's time grows with its limit, the larger part of a build's.
+# So the first asks for one match per 25 tokens of budget (a conversation turn is
+# ~37), and only when its lines fill less than 80% of the budget (short learned
+# facts) a second asks for one per 10. On LoCoMo the first alone fills 96% of
+# builds at 1,000 tokens (docs/prompt.md).
 SEARCH_LIMIT = 100
 MIN_SEARCH_LIMIT = 20
-TOKENS_PER_MATCH = 20
+TOKENS_PER_MATCH = 25
+TOKENS_PER_SHORT_MATCH = 10
+FILLED = 0.8
 IMPORTANT = 7
 FILLERS = 50
+
+
+class _Question(NamedTuple):
+    text: str
+    vector: Vectors
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What one section's search asks: in which scope, when, and the question."""
+
+    scope: Scope
+    now: datetime
+    question: _Question | None
 
 
 @dataclass(frozen=True)
@@ -75,9 +94,14 @@ class PromptService:
         budget, with a manifest of what went in, why, and what was dropped."""
         caller.check_relationship(request.persona_id, request.user_id)
         now = utcnow()
+        # Embedded once, before the snapshot opens: each section's search reuses it.
+        question = None
+        if request.query is not None:
+            question = _Question(request.query, self._searcher.embed_query(request.query))
         snapshot = self._read(request, now)
         wanted = set(request.sections or Section)
-        lines = [line for line in self._lines(snapshot, request, now) if line.section in wanted]
+        lines = self._lines(snapshot, request, now, question)
+        lines = [line for line in lines if line.section in wanted]
         return assemble(
             lines,
             _titles(snapshot),
@@ -123,35 +147,57 @@ class PromptService:
 
     # --- lines --------------------------------------------------------------
 
-    def _lines(self, snapshot: _Snapshot, request: PromptRequest, now: datetime) -> list[Line]:
+    def _lines(
+        self,
+        snapshot: _Snapshot,
+        request: PromptRequest,
+        now: datetime,
+        question: _Question | None,
+    ) -> list[Line]:
         return [
             *_core_identity(snapshot.persona),
             *_relationship(snapshot),
-            *self._facts(snapshot, request, now),
+            *self._facts(snapshot, request, now, question),
             *_profile(snapshot),
             *_core_memory(snapshot.blocks),
-            *self._about_you(snapshot, request, now),
+            *self._about_you(snapshot, request, now, question),
             *self._recent_context(snapshot, now),
             *_style(snapshot.procedures),
             *_task(snapshot),
         ]
 
-    def _facts(self, snapshot: _Snapshot, request: PromptRequest, now: datetime) -> list[Line]:
+    def _facts(
+        self,
+        snapshot: _Snapshot,
+        request: PromptRequest,
+        now: datetime,
+        question: _Question | None,
+    ) -> list[Line]:
         facts = [m for m in snapshot.memories if m.category not in NOT_FACTS]
-        scope = Scope.for_owner(request.persona_id, request.user_id)
-        scored = self._ranked(facts, request, now, scope, lambda m: m.category not in NOT_FACTS)
+        asked = _Asked(Scope.for_owner(request.persona_id, request.user_id), now, question)
+        scored = self._ranked(
+            facts, asked, request.token_budget, lambda m: m.category not in NOT_FACTS
+        )
         return [
             Line(Section.FACTS, m.id, "fact", f"- {m.text}", score, reason)
             for m, score, reason in scored
         ]
 
-    def _about_you(self, snapshot: _Snapshot, request: PromptRequest, now: datetime) -> list[Line]:
+    def _about_you(
+        self,
+        snapshot: _Snapshot,
+        request: PromptRequest,
+        now: datetime,
+        question: _Question | None,
+    ) -> list[Line]:
         # The persona's own memories (seed 003 will give them their own kind;
         # until then every persona-scope memory is one).
         if not snapshot.persona_memories:
             return []  # none at all: no search to run
-        scope = Scope.for_owner(request.persona_id, None)
-        scored = self._ranked(snapshot.persona_memories, request, now, scope, lambda m: True)
+        asked = _Asked(Scope.for_owner(request.persona_id, None), now, question)
+        scored = self._ranked(
+            snapshot.persona_memories, asked, request.token_budget, lambda m: True
+        )
         return [
             Line(Section.ABOUT_YOU, m.id, "persona_memory", f"- {m.text}", score, reason)
             for m, score, reason in scored
@@ -160,27 +206,42 @@ class PromptService:
     def _ranked(
         self,
         memories: list[MemoryRecord],
-        request: PromptRequest,
-        now: datetime,
-        scope: Scope,
+        asked: _Asked,
+        budget: int,
         belongs: Callable[[MemoryRecord], bool],
     ) -> list[tuple[MemoryRecord, float, str]]:
         """With a query: the scope's best matches by hybrid search (times decay),
         then the read candidates by decayed importance; without: the latter only."""
         found: list[tuple[MemoryRecord, float, str]] = []
-        if request.query is not None:
-            query = MemoryQuery(scopes=(scope,), current_at=now, referenceable_only=True)
-            hits = self._searcher.search(request.query, query, limit=_search_limit(request))
+        if asked.question is not None:
+            query = MemoryQuery(
+                scopes=(asked.scope,), current_at=asked.now, referenceable_only=True
+            )
+            hits = self._matches(asked.question, query, budget)
             found = [(hit, hit.score, "relevant to the query") for hit in hits if belongs(hit)]
         seen = {m.id for m, _, _ in found}
         # Below every match (scores under 0.001; a match scores far more).
         rest = [
-            (m, self._decay.effective_importance(m, now) / 10_000, "important and recent")
+            (m, self._decay.effective_importance(m, asked.now) / 10_000, "important and recent")
             for m in memories
             if m.id not in seen
         ]
         rest.sort(key=lambda item: (-item[1], item[0].id))
         return found + rest[: max(0, MAX_CANDIDATES - len(found))]
+
+    def _matches(self, question: _Question, query: MemoryQuery, budget: int) -> list[SearchHit]:
+        """The question's best matches, enough to fill ``budget`` tokens of lines."""
+        text, vector = question
+        limit = _search_limit(budget, TOKENS_PER_MATCH)
+        hits = self._searcher.search_embedded(text, vector, query, limit=limit)
+        if len(hits) < limit or self._tokens(hits) >= FILLED * budget:
+            return hits  # the scope has no more, or the lines fill the budget
+        wider = _search_limit(budget, TOKENS_PER_SHORT_MATCH)
+        return self._searcher.search_embedded(text, vector, query, limit=wider)
+
+    def _tokens(self, hits: Sequence[SearchHit]) -> int:
+        # The lines as _facts writes them; the tokenizer keeps the counts for assemble.
+        return sum(self._tokenizer.count(f"- {hit.text}") for hit in hits)
 
     def _recent_context(self, snapshot: _Snapshot, now: datetime) -> list[Line]:
         lines = [
@@ -327,9 +388,8 @@ def _task(snapshot: _Snapshot) -> list[Line]:
     return [Line(Section.TASK, "task", "task", text, 1.0, "the task")]
 
 
-def _search_limit(request: PromptRequest) -> int:
-    wanted = request.token_budget // TOKENS_PER_MATCH
-    return max(MIN_SEARCH_LIMIT, min(SEARCH_LIMIT, wanted))
+def _search_limit(budget: int, tokens_per_match: int) -> int:
+    return max(MIN_SEARCH_LIMIT, min(SEARCH_LIMIT, budget // tokens_per_match))
 
 
 def _candidates(tx: Transaction, current: MemoryQuery, *, query: bool) -> list[MemoryRecord]:

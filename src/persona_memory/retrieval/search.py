@@ -51,6 +51,16 @@ from persona_memory.retrieval.validity import (
     validity_weight,
 )
 
+# A search's time grows with these. Each ranking reads twice the limit (at least
+# the default depth and the rank linear fusion rescales at), and the best 1.5
+# times the limit fused (at least 20) are read as records, so that the signals
+# can lift a candidate a few places. A limit of 10 reads 80 and 20 either way;
+# at 50, 3 and 2 times cost a prompt build 20% more time for the same recall
+# and the same top 50 of plain search on LoCoMo (docs/prompt.md).
+DEPTH_PER_HIT = 2
+KEEP_PER_HIT = 1.5
+MIN_KEEP = 20
+
 
 @dataclass(frozen=True, slots=True)
 class Asked:
@@ -124,7 +134,7 @@ class HybridSearcher:
         explain: bool = False,
     ) -> list[SearchHit]:
         # Embed before the snapshot opens: the model is the slow part.
-        vector = self._embedder.embed([text])[0] if mode != "text" else None
+        vector = self.embed_query(text) if mode != "text" else None
         return self.search_embedded(
             text,
             vector,
@@ -134,6 +144,12 @@ class HybridSearcher:
             min_relevance=min_relevance,
             explain=explain,
         )
+
+    def embed_query(self, text: str) -> Vectors:
+        """The question's vector, for :meth:`search_embedded` (the model is the slow
+        part of a search: one caller that searches twice embeds once)."""
+        vector: Vectors = self._embedder.embed([text])[0]  # one row: (dimension,)
+        return vector
 
     def search_embedded(
         self,
@@ -148,7 +164,7 @@ class HybridSearcher:
     ) -> list[SearchHit]:
         """The same search with the query's vector already computed (None: text only).
         Hits whose relevance is below ``min_relevance`` are left out."""
-        depth = max(self._depth, 3 * limit)
+        depth = max(self._depth, int(DEPTH_PER_HIT * limit))
         if self._fusion == "linear":  # each ranking must reach the rank it is rescaled at
             depth = max(depth, self._normalise_at)
         # The two rankers run at once, each in its own snapshot: full text waits
@@ -164,9 +180,10 @@ class HybridSearcher:
             level = self._background.level(vector) if vector is not None else None
             ranks = Ranks(text_hits, dense, level)
             # The signals can lift a candidate a few places, not from the bottom of the list.
+            keep = max(int(KEEP_PER_HIT * limit), MIN_KEEP)
             expanding = mode == "hybrid" and self.expansion.weight > 0 and bool(terms)
             fused, records = self._candidates(
-                tx, ranks, terms, query, depth, max(2 * limit, 20), expanding=expanding
+                tx, ranks, terms, query, depth, keep, expanding=expanding
             )
         # Names are read from the question only when the boost is on.
         names = question_names(text) if self.signals.subject_boost != 1.0 else frozenset()
