@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 _MODE = "persona_memory_mode"
+_QUERY_ONLY = "persona_memory_query_only"  # the pragma's state on a pooled connection
 MEMORY_DATABASE = ":memory:"
 
 
@@ -76,8 +77,14 @@ def _sqlite_engine(url: str) -> Engine:
         # interleave with another writer's. Readers use a plain BEGIN and, in
         # WAL mode, read a snapshot without waiting for writers.
         mode = connection.get_execution_options().get(_MODE)
-        # query_only outlives the transaction on a pooled connection: set it first.
-        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if mode == 'read' else 'OFF'}")
+        # query_only outlives the transaction on a pooled connection: set it first,
+        # when it changes (the pooled connection's info remembers; a search opens
+        # two read transactions, and the pragma was a tenth of its statements' time).
+        read_only = mode == "read"
+        pooled = connection.connection.info
+        if pooled.get(_QUERY_ONLY) is not read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only={'ON' if read_only else 'OFF'}")
+            pooled[_QUERY_ONLY] = read_only
         connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "write" else "BEGIN")
 
     return engine
