@@ -4,14 +4,14 @@ the same pooled connections (SQLite sets query_only only when it changes)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import exc, text
+from sqlalchemy import Connection, exc, text
 
 from persona_memory.storage import SqlStore
 from persona_memory.storage.engine import read_transaction, write_transaction
 
 
-def _insert(connection: object, value: int) -> None:
-    connection.execute(text("INSERT INTO scratch (x) VALUES (:x)"), {"x": value})  # type: ignore[attr-defined]
+def _insert(connection: Connection, value: int) -> None:
+    connection.execute(text("INSERT INTO scratch (x) VALUES (:x)"), {"x": value})
 
 
 def test_reads_never_write_and_writes_always_do(store: SqlStore) -> None:
