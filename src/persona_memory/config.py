@@ -23,6 +23,7 @@ from persona_memory.retrieval.fusion import (
     FusionMethod,
 )
 from persona_memory.retrieval.names import SUBJECT_BOOST
+from persona_memory.retrieval.rerank import RERANK_DEPTH
 from persona_memory.storage.index import CONTEXT_WEIGHT
 
 # How help and docs show the two databases' paths: in shell syntax, so that the
@@ -163,6 +164,25 @@ class Settings(BaseSettings):
         description="With `fusion: linear`: the rank whose score each ranking is rescaled "
         "against (0); each ranking then reads at least this many candidates. Deeper "
         "keeps more of a score's spread (docs/retrieval.md).",
+    )
+    reranker: str | None = Field(
+        default=None,
+        description="Reorders the best `rerank_depth` candidates of a hybrid search by a "
+        "model that reads the question and each memory together: 'cross-encoder' "
+        "(sentence-transformers, torch: the 'local' extra) or unset (none). Off by "
+        "default: no cross-encoder installs offline, so none is measured "
+        "(docs/retrieval.md).",
+    )
+    reranker_model: str = Field(
+        default="cross-encoder/ms-marco-MiniLM-L-6-v2",
+        description="The reranker's model: a folder, or a name on the model hub.",
+    )
+    rerank_depth: int = Field(
+        default=RERANK_DEPTH,
+        ge=2,
+        le=200,
+        description="How many of a hybrid search's best candidates the reranker reorders; "
+        "the rest keep their places after them.",
     )
     vector_cache_mb: int = Field(
         default=512,

@@ -47,7 +47,7 @@ from persona_memory.core.persona_file_service import PersonaFileService
 from persona_memory.core.persona_learning import PersonaMemoryClassifier
 from persona_memory.core.persona_learning_service import PersonaLearningService
 from persona_memory.core.persona_service import PersonaService
-from persona_memory.core.ports import LLM, Embedder, Store, Tokenizer
+from persona_memory.core.ports import LLM, Embedder, Reranker, Store, Tokenizer
 from persona_memory.core.privacy import PiiDetector, PrivacyMode
 from persona_memory.core.privacy_service import PrivacyFirewall, PrivacyService
 from persona_memory.core.procedure_service import ProcedureService
@@ -71,6 +71,7 @@ from persona_memory.providers.registry import (
     llm_from_settings,
     load_tokenizer,
     recogniser_from_settings,
+    reranker_from_settings,
 )
 from persona_memory.providers.summarizers.extractive import ExtractiveSummarizer
 from persona_memory.providers.summarizers.llm import LLMSummarizer
@@ -200,8 +201,11 @@ class Memory:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
         store: Store | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        # Loaded first: a reranker that cannot load leaves no database open.
+        reranker = reranker or reranker_from_settings(self.settings)
         self.store = store or open_store(
             database or self.settings.database_url,
             vector_cache_mb=self.settings.vector_cache_mb,
@@ -248,6 +252,8 @@ class Memory:
                 subject_boost=self.settings.subject_boost,
             ),
             expansion=Expansion(self.settings.expansion_weight, self.settings.expansion_similarity),
+            reranker=reranker,
+            rerank_depth=self.settings.rerank_depth,
         )
         self.llm = llm_from_settings(self.settings)
         self.summarizer = ExtractiveSummarizer()

@@ -249,6 +249,11 @@ class SearchExplanation(Model):
         "that counts as 0 relevance)"
     )
     term_coverage: float = Field(description="share of the query's content words in the text")
+    rerank: float | None = Field(
+        default=None,
+        description="the reranker's score, when one reordered the search's best "
+        "(the hit then holds the score of the place it took)",
+    )
 
 
 class SearchHit(MemoryRecord):

@@ -69,6 +69,20 @@ class Embedder(Protocol):
 
 
 @runtime_checkable
+class Reranker(Protocol):
+    """Scores how well each text answers a question, reading both together (a
+    cross-encoder): slower than a search's rankers, so it reorders only a
+    search's best few (``providers.rerankers``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def score(self, question: str, texts: Sequence[str]) -> list[float]:
+        """One score per text, higher is better; comparable within one call."""
+        ...
+
+
+@runtime_checkable
 class Tokenizer(Protocol):
     """Counts tokens the way a target model would (``providers.tokenizers``)."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from persona_memory.config import Settings
 from persona_memory.core.errors import InvalidInput
-from persona_memory.core.ports import LLM, Embedder, Tokenizer
+from persona_memory.core.ports import LLM, Embedder, Reranker, Tokenizer
 from persona_memory.core.privacy import EntityRecognizer
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,30 @@ def llm_from_settings(settings: Settings) -> LLM | None:
         timeout=settings.llm_timeout_seconds,
         retries=settings.llm_retries,
     )
+
+
+RERANKERS: dict[str, str] = {
+    "cross-encoder": "persona_memory.providers.rerankers.cross_encoder:CrossEncoderReranker",
+}
+
+
+def reranker_from_settings(settings: Settings) -> Reranker | None:
+    """The configured reranker, loaded now (a wrong model fails at start-up), or None."""
+    if settings.reranker is None:
+        return None
+    try:
+        dotted = RERANKERS[settings.reranker]
+    except KeyError:
+        known = ", ".join(sorted(RERANKERS))
+        raise InvalidInput(
+            f"unknown reranker {settings.reranker!r}; known: {known} (or unset for none)",
+            field="reranker",
+        ) from None
+    module_name, class_name = dotted.split(":")
+    reranker: Reranker = getattr(import_module(module_name), class_name)(
+        model=settings.reranker_model
+    )
+    return reranker
 
 
 TOKENIZERS: dict[str, str] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from persona_memory.core.base import utcnow
@@ -23,7 +23,7 @@ from persona_memory.core.memories import (
     SearchHit,
     SearchMode,
 )
-from persona_memory.core.ports import Embedder, Hit, Store, Transaction, Vectors
+from persona_memory.core.ports import Embedder, Hit, Reranker, Store, Transaction, Vectors
 from persona_memory.retrieval.background import Background, above_background
 from persona_memory.retrieval.expansion import (
     EXPANSION_SIMILARITY,
@@ -43,6 +43,7 @@ from persona_memory.retrieval.fusion import (
 )
 from persona_memory.retrieval.names import SUBJECT_BOOST, about_named, question_names
 from persona_memory.retrieval.relevance import CONTEXT_SHARE, Coverage, relevance
+from persona_memory.retrieval.rerank import RERANK_DEPTH, reranked
 from persona_memory.retrieval.terms import query_terms
 from persona_memory.retrieval.validity import (
     QuestionTime,
@@ -103,6 +104,8 @@ class HybridSearcher:
         decay: Decay | None = None,
         signals: RankingSignals = RankingSignals(),
         expansion: Expansion = Expansion(),
+        reranker: Reranker | None = None,
+        rerank_depth: int = RERANK_DEPTH,
     ) -> None:
         self._store = store
         self._embedder = embedder
@@ -118,6 +121,8 @@ class HybridSearcher:
         self._background = Background(embedder)
         self.expansion = expansion
         self._words = WordVectors(embedder)
+        self.reranker = reranker
+        self._rerank_depth = rerank_depth
 
     def for_question(self, question: str, query: MemoryQuery) -> MemoryQuery:
         """The query a question should run: with validity ranking, one that asks
@@ -190,6 +195,8 @@ class HybridSearcher:
         names = question_names(text) if self.signals.subject_boost != 1.0 else frozenset()
         asked = Asked(question_time(text), names, utcnow())
         scored = self._order([(i, score) for i, score in fused if i in records], records, asked)
+        if mode == "hybrid" and self.reranker is not None:
+            scored = self._rerank(text, scored, records)
         # Relevance is read best first and only until ``limit`` hits pass: it is the
         # costly part of a hit, and the order does not depend on it.
         coverage = Coverage(terms)
@@ -257,6 +264,17 @@ class HybridSearcher:
         ]
         return sorted(placed, key=lambda s: -s.score)
 
+    def _rerank(
+        self, text: str, scored: list[Scored], records: dict[str, MemoryRecord]
+    ) -> list[Scored]:
+        """The best ``rerank_depth`` reordered by the reranker (retrieval/rerank.py)."""
+        assert self.reranker is not None
+        top = scored[: self._rerank_depth]
+        judged = self.reranker.score(text, [records[s.memory_id].text for s in top])
+        order = reranked([s.score for s in top], judged)
+        placed = [replace(top[i], placed=score, judged=judged[i]) for i, score in order]
+        return placed + scored[len(top) :]
+
     def _factors(self, record: MemoryRecord, asked: Asked) -> tuple[float, float]:
         """The subject boost (about the match) and the standing (about the memory)."""
         subject = self.signals.subject_boost if about_named(asked.names, record.text) else 1.0
@@ -282,6 +300,9 @@ class HybridSearcher:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        close_reranker = getattr(self.reranker, "close", None)
+        if close_reranker is not None:
+            close_reranker()  # its worker thread
 
     def _vector_ranking(self, vector: Vectors, query: MemoryQuery, depth: int) -> list[Hit]:
         with self._store.read() as tx:
@@ -297,6 +318,7 @@ class Scored:
     fused: float
     weight: float
     placed: float | None = None
+    judged: float | None = None  # the reranker's score, when it reordered this one
 
     @property
     def score(self) -> float:
@@ -349,6 +371,7 @@ class Ranks:
                 similarity=similarity,
                 background=self.level,
                 term_coverage=share,
+                rerank=scored.judged,
             )
         # The records were validated as they were read: construct, don't re-validate.
         return SearchHit.model_construct(

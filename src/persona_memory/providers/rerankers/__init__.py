@@ -1,0 +1,1 @@
+"""Rerankers: what reorders a search's best candidates (core/ports.py ``Reranker``)."""
