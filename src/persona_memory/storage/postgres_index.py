@@ -73,7 +73,7 @@ class PostgresIndex:
             .order_by(rank.desc(), memories.c.pk)
             .limit(k)
         )
-        return [Hit(row.id, float(row.rank)) for row in connection.execute(statement)]
+        return [Hit(row.id, float(row.rank)) for row in connection.execute(statement).all()]
 
     def vector_search(
         self, connection: Connection, vector: Vectors, model: str, query: MemoryQuery, k: int

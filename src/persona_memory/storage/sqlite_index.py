@@ -108,7 +108,8 @@ class SqliteIndex:
             statement = _top_k_statement(bound.shape)
             values |= bound.params
         # bm25() is lower-is-better and negative; flip it so higher is better.
-        return [Hit(row.id, -float(row.rank)) for row in connection.execute(statement, values)]
+        rows = connection.execute(statement, values).all()
+        return [Hit(row.id, -float(row.rank)) for row in rows]
 
     def vector_search(
         self, connection: Connection, vector: Vectors, model: str, query: MemoryQuery, k: int
@@ -224,7 +225,7 @@ def _as_hits(
     else:
         statement = _visible_statement(bound.shape)
         values |= bound.params
-    ids = {row.pk: row.id for row in connection.execute(statement, values)}
+    ids = {row.pk: row.id for row in connection.execute(statement, values).all()}
     # A pk missing here was deleted after the cache saw it: it is not in this snapshot.
     return [Hit(ids[pk], score) for pk, score in scored if pk in ids]
 

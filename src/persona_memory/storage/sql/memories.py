@@ -84,7 +84,8 @@ class MemorySql(Rows):
     def get_memories(self, memory_ids: Sequence[str]) -> list[MemoryRecord]:
         if not memory_ids:
             return []
-        rows = self.connection.execute(_BY_IDS, {"ids": list(memory_ids)})
+        # .all(): one fetchall, not a fetchone per row (a search reads 20-120 of them).
+        rows = self.connection.execute(_BY_IDS, {"ids": list(memory_ids)}).all()
         return [memory_from_row(row) for row in rows]
 
     def list_memories(
@@ -96,7 +97,7 @@ class MemorySql(Rows):
             rows = self.connection.execute(_listing(memory_where(query)), page)
         else:
             rows = self.connection.execute(_listing_of_shape(bound.shape), bound.params | page)
-        return [memory_from_row(row) for row in rows]
+        return [memory_from_row(row) for row in rows.all()]
 
     def update_memory(
         self,
