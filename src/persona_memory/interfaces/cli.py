@@ -484,6 +484,16 @@ def bench_retrieval(
     embedder: Annotated[str, setting_option("embedder", help="Embedder name.")] = setting_default(
         "embedder"
     ),
+    reranker: Annotated[
+        str | None,
+        setting_option(
+            "reranker", help="Also measure the defaults with this reranker ('cross-encoder')."
+        ),
+    ] = None,
+    reranker_model: Annotated[
+        str | None,
+        setting_option("reranker_model", help="The reranker's model: a folder or a hub name."),
+    ] = None,
 ) -> None:
     """LoCoMo evidence recall and latency: hybrid vs BM25-only vs dense-only."""
     from persona_memory.bench.retrieval import run_and_write
@@ -498,7 +508,9 @@ def bench_retrieval(
         )
         raise typer.Exit(2)
 
-    settings = settings_for(None, embedder=embedder)
+    settings = settings_for(
+        None, embedder=embedder, reranker=reranker, reranker_model=reranker_model
+    )
     report = run_and_write(
         data, out, settings=settings, conversations=conversations, questions=questions
     )
