@@ -23,6 +23,7 @@ from persona_memory.config import (
     demo_database_path,
 )
 from persona_memory.interfaces.cli import app
+from persona_memory.interfaces.cli_options import UNSET
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}
@@ -66,7 +67,7 @@ def _expected_default(setting: str) -> str:
     if field.default_factory is not None:
         assert setting == "database_url", f"how is {setting}'s computed default shown?"
         return DEFAULT_DATABASE_SHOWN
-    return str(field.default)
+    return UNSET if field.default is None else str(field.default)
 
 
 def _options(command: Any) -> list[Any]:

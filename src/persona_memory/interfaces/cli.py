@@ -491,9 +491,9 @@ def bench_retrieval(
         ),
     ] = None,
     reranker_model: Annotated[
-        str | None,
+        str,
         setting_option("reranker_model", help="The reranker's model: a folder or a hub name."),
-    ] = None,
+    ] = setting_default("reranker_model"),
 ) -> None:
     """LoCoMo evidence recall and latency: hybrid vs BM25-only vs dense-only."""
     from persona_memory.bench.retrieval import run_and_write

@@ -11,6 +11,8 @@ from persona_memory.config import DEFAULT_DATABASE_SHOWN, Settings
 
 # How help shows the default of a setting that is computed when read.
 _COMPUTED_DEFAULTS = {"database_url": DEFAULT_DATABASE_SHOWN}
+# How help shows a setting whose default is None (as docs/configuration.md does).
+UNSET = "unset"
 
 
 def setting_envvar(name: str) -> str:
@@ -27,15 +29,22 @@ def setting_option(name: str, *param_decls: str, help: str, **kwargs: Any) -> An
     """An option for the setting ``name``. Click reads its environment variable, as
     Settings would, and the help shows the variable and the default; the help text
     itself must not say them: Typer's help reads ``[...]`` as Rich markup and drops it."""
-    computed = Settings.model_fields[name].default_factory is not None
     return typer.Option(
         *param_decls,
         help=help,
         envvar=setting_envvar(name),
         show_envvar=True,
-        show_default=_COMPUTED_DEFAULTS[name] if computed else True,
+        show_default=_shown_default(name),
         **kwargs,
     )
+
+
+def _shown_default(name: str) -> str | bool:
+    """Click shows a plain default itself (True), but not one that is None."""
+    field = Settings.model_fields[name]
+    if field.default_factory is not None:
+        return _COMPUTED_DEFAULTS[name]
+    return UNSET if field.default is None else True
 
 
 DatabaseOption = Annotated[
