@@ -272,3 +272,14 @@ def test_memory_stores_and_finds_with_an_openai_embedder(fake: FakeOpenAI, tmp_p
     assert hits[0].text == "Alice drives a red pickup truck" and hits[0].vector_rank == 1
     sent = [text for request in fake.embedding_requests for text in request["input"]]
     assert "Alice is allergic to peanuts" in sent and "red pickup truck" in sent
+
+
+def test_a_memory_whose_embedder_cannot_load_leaves_no_connection_open(
+    settings: Settings,
+) -> None:
+    import gc
+
+    with pytest.raises(InvalidInput, match="PERSONA_MEMORY_EMBEDDING_BASE_URL"):
+        Memory(settings=settings.model_copy(update={"embedder": "openai"}))
+    # A connection left open warns when collected; the suite turns warnings into errors.
+    gc.collect()

@@ -204,15 +204,15 @@ class Memory:
         reranker: Reranker | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        # Loaded first: a reranker that cannot load leaves no database open.
+        # The models first: one that cannot load leaves no database connection open.
+        self._owns_embedder = embedder is None
+        self.embedder = embedder or embedder_from_settings(self.settings)
         reranker = reranker or reranker_from_settings(self.settings)
         self.store = store or open_store(
             database or self.settings.database_url,
             vector_cache_mb=self.settings.vector_cache_mb,
             context_weight=self.settings.context_weight,
         )
-        self._owns_embedder = embedder is None
-        self.embedder = embedder or embedder_from_settings(self.settings)
         self.transcripts = FolderTranscriptStore(transcripts_root(self.settings, self.store.url))
         self.personas = PersonaService(self.store, self.transcripts)
         self.users = UserService(self.store, self.transcripts)
