@@ -137,3 +137,12 @@ class Model(BaseModel):
         if info.context is None or not info.context.get(STORED):
             check_json(data)
         return data
+
+
+class Output(BaseModel):
+    """A model our own code builds from values already checked, never from a
+    request (a prompt's manifest): unknown fields are still an error, but its
+    strings are not walked again. Walking a prompt's hundred items on every
+    build cost ~1 ms."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)

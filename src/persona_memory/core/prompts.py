@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from pydantic import Field, StrictInt
 
-from persona_memory.core.base import Model
+from persona_memory.core.base import Model, Output
 from persona_memory.core.ids import PERSONA_ID_PATTERN, SESSION_ID_PATTERN, USER_ID_PATTERN
 
 DEFAULT_BUDGET = 2_000
@@ -78,27 +78,27 @@ class PromptRequest(Model):
     )
 
 
-class PromptItem(Model):
+class PromptItem(Output):
     id: str
     kind: str
     score: float
     reason: str
 
 
-class PromptSection(Model):
+class PromptSection(Output):
     name: Section
     title: str
     tokens: int
     items: list[PromptItem]
 
 
-class DroppedItem(Model):
+class DroppedItem(Output):
     id: str
     kind: str
     reason: str
 
 
-class Prompt(Model):
+class Prompt(Output):
     prompt: str
     total_tokens: int
     token_budget: int

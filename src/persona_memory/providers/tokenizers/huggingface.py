@@ -49,7 +49,8 @@ class HuggingFaceTokenizer:
         self._chunk_count.cache_clear()
 
     def _chunked_count(self, text: str) -> int:
-        return sum(self._chunk_count(chunk) for chunk in BERT_WHITESPACE.split(text) if chunk)
+        # map over the cached counter: a generator here was most of a recount's time.
+        return sum(map(self._chunk_count, BERT_WHITESPACE.split(text)))
 
     def _encoded_count(self, text: str) -> int:
         if not text:

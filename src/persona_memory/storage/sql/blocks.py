@@ -5,13 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import bindparam, delete, insert, literal, select, update
 
 from persona_memory.core.blocks import Block
 from persona_memory.storage.dialect import insert_ignoring_duplicates
 from persona_memory.storage.rows import block_from_row, block_values
 from persona_memory.storage.schema import block_attachments, blocks, user_persona_members
 from persona_memory.storage.sql.base import Rows, locked
+
+# Built once: every prompt reads its relationship's blocks, and building the
+# SELECT cost more than running it.
+_ATTACHED = (
+    select(blocks)
+    .join(block_attachments, block_attachments.c.block_id == blocks.c.id)
+    .where(
+        block_attachments.c.persona_id == bindparam("persona_id"),
+        block_attachments.c.user_id == bindparam("user_id"),
+    )
+    .order_by(block_attachments.c.created_at, blocks.c.label)
+)
 
 
 class BlockSql(Rows):
@@ -25,16 +37,8 @@ class BlockSql(Rows):
         return None if row is None else block_from_row(row)
 
     def attached_blocks(self, persona_id: str, user_id: str) -> list[Block]:
-        statement = (
-            select(blocks)
-            .join(block_attachments, block_attachments.c.block_id == blocks.c.id)
-            .where(
-                block_attachments.c.persona_id == persona_id,
-                block_attachments.c.user_id == user_id,
-            )
-            .order_by(block_attachments.c.created_at, blocks.c.label)
-        )
-        return [block_from_row(row) for row in self.connection.execute(statement)]
+        ids = {"persona_id": persona_id, "user_id": user_id}
+        return [block_from_row(row) for row in self.connection.execute(_ATTACHED, ids).all()]
 
     def update_block(self, block: Block) -> None:
         self.connection.execute(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import RowMapping, delete, select
+from sqlalchemy import RowMapping, bindparam, delete, select
 
 from persona_memory.core.procedures import Procedure
 from persona_memory.core.scope import Scope
 from persona_memory.storage.dialect import upsert
 from persona_memory.storage.schema import procedures
 from persona_memory.storage.sql.base import Rows
+
+# Built once: every prompt lists the persona's and the relationship's procedures.
+_IN_SCOPE = (
+    select(procedures)
+    .where(procedures.c.scope_key == bindparam("scope_key"))
+    .order_by(procedures.c.key)
+)
 
 
 def _scope_key(persona_id: str, user_id: str | None) -> str:
@@ -39,12 +46,8 @@ class ProcedureSql(Rows):
         return None if row is None else _procedure(row._mapping)
 
     def list_procedures(self, persona_id: str, user_id: str | None) -> list[Procedure]:
-        statement = (
-            select(procedures)
-            .where(procedures.c.scope_key == _scope_key(persona_id, user_id))
-            .order_by(procedures.c.key)
-        )
-        return [_procedure(row._mapping) for row in self.connection.execute(statement)]
+        rows = self.connection.execute(_IN_SCOPE, {"scope_key": _scope_key(persona_id, user_id)})
+        return [_procedure(row._mapping) for row in rows.all()]
 
     def delete_procedure(self, persona_id: str, user_id: str | None, key: str) -> bool:
         result = self.connection.execute(

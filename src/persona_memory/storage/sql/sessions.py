@@ -6,12 +6,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from persona_memory.core.episodes import Episode
 from persona_memory.core.sessions import Entry, Session, SessionStatus
 from persona_memory.storage.schema import episodes, memories, session_entries, sessions
 from persona_memory.storage.sql.base import Rows, locked
+
+# Built once: every prompt lists its relationship's sessions for their episodes.
+_OF_RELATIONSHIP = (
+    select(sessions.c.id)
+    .where(
+        sessions.c.persona_id == bindparam("persona_id"),
+        sessions.c.user_id == bindparam("user_id"),
+    )
+    .order_by(sessions.c.started_at)
+)
 
 
 class SessionSql(Rows):
@@ -57,12 +67,8 @@ class SessionSql(Rows):
         return list(self.connection.execute(statement).scalars())
 
     def list_sessions(self, persona_id: str, user_id: str) -> list[str]:
-        statement = (
-            select(sessions.c.id)
-            .where(sessions.c.persona_id == persona_id, sessions.c.user_id == user_id)
-            .order_by(sessions.c.started_at)
-        )
-        return list(self.connection.execute(statement).scalars())
+        ids = {"persona_id": persona_id, "user_id": user_id}
+        return list(self.connection.execute(_OF_RELATIONSHIP, ids).scalars())
 
     def insert_entries(self, session: Session, entries: Sequence[dict[str, Any]]) -> list[Entry]:
         rows = [

@@ -19,6 +19,7 @@ _RELATIONSHIP = select(relationships).where(
     relationships.c.user_id == bindparam("user_id"),
 )
 _LOCK_RELATIONSHIP = locked(_RELATIONSHIP, True)
+_USER = select(users).where(users.c.id == bindparam("id"))
 
 
 class UserSql(Rows):
@@ -26,7 +27,7 @@ class UserSql(Rows):
         return insert_ignoring_duplicates(self.connection, users, user.model_dump()) > 0
 
     def get_user(self, user_id: str) -> User | None:
-        row = self.connection.execute(select(users).where(users.c.id == user_id)).first()
+        row = self.connection.execute(_USER, {"id": user_id}).first()
         return None if row is None else user_from_row(row)
 
     def list_users(self) -> list[User]:
