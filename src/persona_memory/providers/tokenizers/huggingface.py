@@ -23,6 +23,9 @@ from pathlib import Path
 # BertPreTokenizer splits. Splitting on Python's str.split() would also split
 # on \v, \f, \x1c-\x1f and \x85, which the normalizer deletes, joining words.
 BERT_WHITESPACE = re.compile(r"[\t\n\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+# Where neither of those occurs, str.split() splits where BERT_WHITESPACE does
+# (dropping the empty ends, which count nothing) and is three times faster.
+_DELETED_SPACES = re.compile(r"[\v\f\x1c-\x1f\x85]")
 
 
 class HuggingFaceTokenizer:
@@ -49,8 +52,9 @@ class HuggingFaceTokenizer:
         self._chunk_count.cache_clear()
 
     def _chunked_count(self, text: str) -> int:
+        chunks = BERT_WHITESPACE.split(text) if _DELETED_SPACES.search(text) else text.split()
         # map over the cached counter: a generator here was most of a recount's time.
-        return sum(map(self._chunk_count, BERT_WHITESPACE.split(text)))
+        return sum(map(self._chunk_count, chunks))
 
     def _encoded_count(self, text: str) -> int:
         if not text:
