@@ -73,7 +73,8 @@ class PostgresIndex:
             .order_by(rank.desc(), memories.c.pk)
             .limit(k)
         )
-        return [Hit(row.id, float(row.rank)) for row in connection.execute(statement).all()]
+        rows = connection.execute(statement).all()
+        return [Hit(memory_id, float(rank)) for memory_id, rank in rows]
 
     def vector_search(
         self, connection: Connection, vector: Vectors, model: str, query: MemoryQuery, k: int

@@ -108,8 +108,9 @@ class SqliteIndex:
             statement = _top_k_statement(bound.shape)
             values |= bound.params
         # bm25() is lower-is-better and negative; flip it so higher is better.
+        # Rows unpack as tuples: a named lookup per row cost ten times as much.
         rows = connection.execute(statement, values).all()
-        return [Hit(row.id, -float(row.rank)) for row in rows]
+        return [Hit(memory_id, -float(rank)) for memory_id, rank in rows]
 
     def vector_search(
         self, connection: Connection, vector: Vectors, model: str, query: MemoryQuery, k: int
@@ -225,7 +226,7 @@ def _as_hits(
     else:
         statement = _visible_statement(bound.shape)
         values |= bound.params
-    ids = {row.pk: row.id for row in connection.execute(statement, values).all()}
+    ids = dict(connection.execute(statement, values).all())  # pk -> id
     # A pk missing here was deleted after the cache saw it: it is not in this snapshot.
     return [Hit(ids[pk], score) for pk, score in scored if pk in ids]
 
