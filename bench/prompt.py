@@ -122,6 +122,10 @@ class Budgeted:
     prompt: list[float] = field(default_factory=list)  # evidence recall
     baseline: list[float] = field(default_factory=list)
     baseline_skip: list[float] = field(default_factory=list)
+    # The baseline in the tokens the prompt's frame leaves its facts (budget minus
+    # every other section and the facts' title): what the frame costs the prompt.
+    baseline_room: list[float] = field(default_factory=list)
+    baseline_room_tokens: list[float] = field(default_factory=list)
     prompt_by_category: dict[int, list[float]] = field(default_factory=dict)
     baseline_by_category: dict[int, list[float]] = field(default_factory=dict)
     build_ms: list[float] = field(default_factory=list)
@@ -156,6 +160,8 @@ class Budgeted:
             "baseline_recall": round(mean(self.baseline), 4),
             "prompt_vs_baseline": ratio(mean(self.prompt), mean(self.baseline)),
             "baseline_skipping_recall": round(mean(self.baseline_skip), 4),
+            "baseline_in_room_recall": round(mean(self.baseline_room), 4),
+            "baseline_in_room_tokens_mean": round(mean(self.baseline_room_tokens), 1),
             "prompt_by_category": by_category(self.prompt_by_category),
             "baseline_by_category": by_category(self.baseline_by_category),
             "build_ms": stats(self.build_ms),
@@ -253,6 +259,14 @@ def fit(
         if used <= budget or not kept:
             return kept, used
         kept = kept[:-1]
+
+
+def frame_tokens(prompt: Prompt, count: Callable[[str], int]) -> int:
+    """What of the prompt is not its fact lines: every other section, the facts'
+    title, and the joins between sections."""
+    facts = next((s for s in prompt.sections if s.name is Section.FACTS), None)
+    lines = facts.tokens - count(facts.title) if facts is not None else 0
+    return prompt.total_tokens - lines
 
 
 # --- one conversation -------------------------------------------------------------
@@ -421,6 +435,12 @@ def record(
 
     hits = baseline.hits
     lines = [f"- {hit.text}" for hit in hits]
+    room = budget - frame_tokens(prompt, count)
+    kept, used = fit(lines, pack(baseline.costs, room, skip=False), room, count)
+    b.baseline_room.append(
+        evidence_recall(facts.evidence([hits[i].id for i in kept]), question.evidence)
+    )
+    b.baseline_room_tokens.append(float(used))
     for skip in (False, True):
         kept, used = fit(lines, pack(baseline.costs, budget, skip=skip), budget, count)
         kept_ids = [hits[i].id for i in kept]
@@ -598,7 +618,20 @@ def render(r: dict[str, Any]) -> str:
         f"prompt, {1 - sum(shares):.0%} among its `dropped` (over budget) and {shares[1]:.0%} "
         "were never its candidates.",
         "",
+        "What the frame costs: the baseline again, cut to the tokens the prompt's frame leaves "
+        "its facts (the budget minus every other section, the facts' title and the joins, "
+        "per question), beside the prompt:",
+        "",
+        "| set | budget | prompt | baseline | baseline in the facts' room | its tokens |",
+        "|---|---|---|---|---|---|",
     ]
+    for name in SETS:
+        for budget, m in sets[name]["budgets"].items():
+            rows.append(
+                f"| `{name}` | {budget} | {m['prompt_recall']:.3f} | {m['baseline_recall']:.3f} "
+                f"| {m['baseline_in_room_recall']:.3f} | {m['baseline_in_room_tokens_mean']} |"
+            )
+    rows += [""]
     categories = sorted(sets["raw"]["budgets"][str(ACCEPT_BUDGET)]["prompt_by_category"])
     rows += [
         f"By LoCoMo question category, at {ACCEPT_BUDGET} tokens (prompt / baseline):",

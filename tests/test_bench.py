@@ -184,10 +184,16 @@ def test_prompt_bench_reports_recall_and_latency_per_budget(
             assert 0 < m["prompt_recall"] <= 1 and 0 < m["baseline_recall"] <= 1
             assert 0 < m["prompt_tokens_mean"] <= int(budget)
             assert 0 < m["baseline_tokens_mean"] <= int(budget)
+            # The frame's room holds a prefix of the same lines.
+            assert m["baseline_in_room_tokens_mean"] <= m["baseline_tokens_mean"]
+            assert 0 < m["baseline_in_room_recall"] <= m["baseline_recall"]
             assert m["memory_items_mean"] > 0 and 0 < m["build_ms"]["p50"] <= m["build_ms"]["p95"]
             assert m["prompts_over_budget"] == m["prompts_with_duplicate_items"] == 0
             recalls.append(m["prompt_recall"])
         assert recalls[0] <= recalls[-1]  # 2,000 tokens carry at least what 500 do
+        # 500 tokens hold less than the scope's lines: the frame takes some of them.
+        small = result["budgets"]["500"]
+        assert small["baseline_in_room_tokens_mean"] < small["baseline_tokens_mean"]
     assert report["sets"]["raw"]["budgets"]["1000"]["learned_items_mean"] == 0
     assert report["sets"]["named"]["budgets"]["1000"]["learned_items_mean"] > 0
     assert (tmp_path / "prompt.md").read_text().startswith("# Prompt assembly on LoCoMo")
