@@ -767,12 +767,29 @@ def render(r: dict[str, Any]) -> str:
         f"- `build_prompt` p95 <= {ACCEPT_P95_MS:g} ms at every budget (`raw`): "
         f"{'yes' if accept['build_p95_within_30_ms'] else 'no'} "
         f"({', '.join(f'{b}: {v} ms' for b, v in accept['build_p95_ms_by_budget'].items())}).",
+        f"- For reference (not an acceptance line): prompt recall >= plain top-k in the room the "
+        f"frame leaves the facts, at every budget and on both sets: {room_line(sets)}.",
         "",
         "## What the numbers mean, and their limits",
         "",
         *NOTES,
     ]
     return "\n".join(rows) + "\n"
+
+
+def room_line(sets: dict[str, Any]) -> str:
+    """Whether the prompt keeps up with plain top-k given the same room for facts."""
+    pairs = [
+        (m["prompt_recall"], m["baseline_in_room_recall"])
+        for name in SETS
+        for m in sets[name]["budgets"].values()
+    ]
+    m = sets["raw"]["budgets"][str(ACCEPT_BUDGET)]
+    verdict = "yes" if all(prompt >= room for prompt, room in pairs) else "no"
+    return (
+        f"{verdict} ({ACCEPT_BUDGET} tokens, `raw`: {m['prompt_recall']:.3f} against "
+        f"{m['baseline_in_room_recall']:.3f})"
+    )
 
 
 NOTES = [

@@ -196,7 +196,15 @@ def test_prompt_bench_reports_recall_and_latency_per_budget(
         assert small["baseline_in_room_tokens_mean"] < small["baseline_tokens_mean"]
     assert report["sets"]["raw"]["budgets"]["1000"]["learned_items_mean"] == 0
     assert report["sets"]["named"]["budgets"]["1000"]["learned_items_mean"] > 0
-    assert (tmp_path / "prompt.md").read_text().startswith("# Prompt assembly on LoCoMo")
+    text = (tmp_path / "prompt.md").read_text()
+    assert text.startswith("# Prompt assembly on LoCoMo")
+    pairs = [
+        (m["prompt_recall"], m["baseline_in_room_recall"])
+        for result in report["sets"].values()
+        for m in result["budgets"].values()
+    ]
+    verdict = "yes" if all(prompt >= room for prompt, room in pairs) else "no"
+    assert f"the facts, at every budget and on both sets: {verdict} (" in text
 
 
 @needs_data
