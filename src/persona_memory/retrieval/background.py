@@ -83,6 +83,8 @@ class Background:
     def level(self, query: Vectors) -> float:
         """The ``QUANTILE`` of the query's cosine similarity to the background."""
         similarities = self._background() @ _unit(query)
+        if QUANTILE >= 1.0:  # np.quantile sorts: 0.4 ms a search for what max() gives
+            return float(similarities.max())
         return float(np.quantile(similarities, QUANTILE))
 
     def _background(self) -> Vectors:
