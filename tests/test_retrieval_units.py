@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from persona_memory.retrieval.background import above_background
 from persona_memory.retrieval.fusion import RRF_K, linear_fusion, reciprocal_rank_fusion
-from persona_memory.retrieval.relevance import COMMON, relevance, term_coverage
+from persona_memory.retrieval.relevance import (
+    COMMON,
+    CONTEXT_SHARE,
+    Coverage,
+    relevance,
+    term_coverage,
+)
 from persona_memory.retrieval.terms import query_terms
 
 
@@ -156,3 +162,17 @@ def test_relevance_is_the_better_of_its_two_readings_within_0_and_1() -> None:
     assert above_background(0.762, 0.777) == 0.0  # below what unrelated statements reach
     assert above_background(0.888, 0.777) == pytest.approx(0.5, abs=0.01)
     assert above_background(1.0, 0.777) == 1.0
+
+
+@given(
+    st.lists(st.sampled_from(["like", "peanut", "car", "cards", "alles", "éclair", "a1", "s"])),
+    st.lists(WORDISH),
+    st.lists(st.one_of(WORDISH, st.sampled_from(["peanuts", "Cards", "car", "a1es"]))),
+)
+def test_the_turns_around_a_memory_count_for_half_their_words(
+    terms: list[str], pieces: list[str], around: list[str]
+) -> None:
+    text, context = " ".join(pieces), " ".join(around)
+    both = _coverage_by_word_sets(terms, f"{text}\n{context}")
+    expected = max(_coverage_by_word_sets(terms, text), CONTEXT_SHARE * both)
+    assert Coverage(terms).share(text, context) == pytest.approx(expected)

@@ -69,16 +69,21 @@ class Coverage:
         self._weights = [lowered.count(term) for term in distinct]
         self._count = len(kept)
 
-    def share(self, text: str) -> float:
+    def share(self, text: str, context: str = "") -> float:
+        """The share in ``text``; with a ``context`` (the turns around it), the
+        larger of that and ``CONTEXT_SHARE`` of the share in both together."""
         if not self._count:
             return 0.0
-        lowered = text.lower()
-        found = sum(
-            weight
-            for (literal, whole), weight in zip(self._terms, self._weights, strict=True)
-            if _holds(lowered, literal, whole)
-        )
-        return found / self._count
+        lowered, around = text.lower(), context.lower()
+        in_text = in_both = 0
+        for (literal, whole), weight in zip(self._terms, self._weights, strict=True):
+            # ``in`` first: most terms are in neither, and it costs no call.
+            if literal in lowered and _holds(lowered, literal, whole):
+                in_text += weight
+                in_both += weight
+            elif literal in around and _holds(around, literal, whole):
+                in_both += weight
+        return max(in_text, CONTEXT_SHARE * in_both) / self._count
 
 
 def _holds(text: str, literal: str, whole: bool) -> bool:

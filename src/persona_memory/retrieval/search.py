@@ -42,7 +42,7 @@ from persona_memory.retrieval.fusion import (
     reciprocal_rank_fusion,
 )
 from persona_memory.retrieval.names import SUBJECT_BOOST, about_named, question_names
-from persona_memory.retrieval.relevance import CONTEXT_SHARE, Coverage, relevance
+from persona_memory.retrieval.relevance import Coverage, relevance
 from persona_memory.retrieval.rerank import RERANK_DEPTH, reranked
 from persona_memory.retrieval.terms import query_terms
 from persona_memory.retrieval.validity import (
@@ -356,10 +356,7 @@ class Ranks:
         dense = None
         if similarity is not None and self.level is not None:
             dense = above_background(similarity, self.level)
-        share = coverage.share(record.text)
-        if record.context:  # the turns around it count, at half (as in full text)
-            context = coverage.share(f"{record.text}\n{record.context}")
-            share = max(share, CONTEXT_SHARE * context)
+        share = coverage.share(record.text, record.context or "")  # context counts at half
         explanation = None
         if explain:
             explanation = SearchExplanation(
