@@ -195,6 +195,25 @@ def test_datetimes_come_back_aware_utc(seeded: Store) -> None:
     assert stored.created_at.tzinfo is not None
 
 
+JSON_VALUES = {
+    "nested": {"a": [1, 2.5, None, True, {"b": "ü € 😀"}]},
+    "big": 12345678901234567890123,
+    "float": 0.1,
+    "escaped": 'quote " backslash \\ newline \n tab \t',
+    "empty": {},
+}
+
+
+def test_json_columns_come_back_as_written(seeded: Store) -> None:
+    memory = record("x", Scope.persona("sage"), metadata=JSON_VALUES, tags=["ü", "a b", "\u2028"])
+    add(seeded, (memory, None))
+    with seeded.read() as tx:
+        (by_id,) = tx.get_memories([memory.id])
+        (listed_,) = tx.list_memories(MemoryQuery(scopes=(Scope.persona("sage"),)))
+    for stored in (by_id, listed_):
+        assert stored.metadata == JSON_VALUES and stored.tags == ["ü", "a b", "\u2028"]
+
+
 def test_scope_predicate_isolates(seeded: Store) -> None:
     writes = {
         "global": Scope.global_(),
