@@ -336,8 +336,8 @@ class Ranks:
         self.vector_ids = [memory_id for memory_id, _ in self.vector_scored]
         # Plain pairs: a model for each of a hundred candidates per search cost more
         # than the search, and only an explanation shows them.
-        self._text = {hit.memory_id: (n, _finite(hit.score)) for n, hit in enumerate(text, 1)}
-        self._vector = {hit.memory_id: (n, _finite(hit.score)) for n, hit in enumerate(vector, 1)}
+        self._text = _places(self.text_scored)
+        self._vector = _places(self.vector_scored)
         self.expanded_scored: list[tuple[str, float]] = []
         self.expanded_ids: list[str] = []
         self._expanded: dict[str, tuple[int, float]] = {}
@@ -346,7 +346,7 @@ class Ranks:
         """Add the expansion's full-text ranking (expansion.py)."""
         self.expanded_scored = [(hit.memory_id, _finite(hit.score)) for hit in hits]
         self.expanded_ids = [memory_id for memory_id, _ in self.expanded_scored]
-        self._expanded = {hit.memory_id: (n, _finite(hit.score)) for n, hit in enumerate(hits, 1)}
+        self._expanded = _places(self.expanded_scored)
 
     def hit(
         self, record: MemoryRecord, scored: Scored, coverage: Coverage, explain: bool
@@ -380,6 +380,11 @@ class Ranks:
             "explanation": explanation,
         }
         return SearchHit.model_validate(values, context=FROM_STORE)
+
+
+def _places(scored: list[tuple[str, float]]) -> dict[str, tuple[int, float]]:
+    """Each id's rank (from 1) and score."""
+    return {memory_id: (n, score) for n, (memory_id, score) in enumerate(scored, 1)}
 
 
 def _finite(score: float) -> float:
